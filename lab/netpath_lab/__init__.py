@@ -1,0 +1,1 @@
+"""The netpath.mtu lab: real hosts (systemd containers joined by veth cables) that reproduce the seeds."""

@@ -1,0 +1,98 @@
+"""Command line of the lab: python -m netpath_lab COMMAND [TOPOLOGY ...] (run from lab/)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import yaml
+
+from . import build, checks, docker, model
+
+
+def _inventory(lab: model.Lab, topologies: list[model.Topology]) -> dict:
+    groups = {}
+    for topo in topologies:
+        groups[topo.name] = {"hosts": {name: {} for name, host in topo.hosts.items() if host.audit}}
+        workloads = {name: {} for name, host in topo.hosts.items() if not host.audit}
+        if workloads:
+            groups[f"{topo.name}_workloads"] = {"hosts": workloads}
+    return {"all": {"vars": {"ansible_connection": "community.docker.docker",
+                             "ansible_python_interpreter": "/usr/bin/python3"},
+                    "children": {"lab": {"children": groups}}}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m netpath_lab", description=__doc__)
+    parser.add_argument("--description", default=str(model.DEFAULT_DESCRIPTION),
+                        help="the lab description (default: %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate", help="check the description and list its topologies")
+    sub.add_parser("image", help="build the lab image if its package list changed; print its tag")
+    for name, text in (("up", "bring topologies up (idempotent; re-plugs cables after a restart)"),
+                       ("down", "remove the topologies' containers (idempotent)"),
+                       ("check", "measure each topology's checks with real traffic"),
+                       ("inventory", "print an Ansible inventory of the lab hosts (YAML)")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("topologies", nargs="*", metavar="TOPOLOGY", help="default: all")
+        if name == "check":
+            cmd.add_argument("--json", action="store_true", help="print the results as JSON")
+            cmd.add_argument("--expect-as-built", action="store_true",
+                             help="exit 1 unless every check shows what the description says it shows as built")
+    args = parser.parse_args(argv)
+
+    try:
+        lab = model.load(args.description)
+        if args.command == "validate":
+            for topo in lab.topologies.values():
+                print(f"{topo.name}: seed {topo.seed}, hosts {', '.join(topo.hosts)}, {len(topo.checks)} checks")
+            return 0
+        if args.command == "image":
+            print(docker.ensure_image(lab.image_suite, lab.image_packages, log=_stderr))
+            return 0
+        selected = lab.select(args.topologies)
+        if args.command == "inventory":
+            print(yaml.safe_dump(_inventory(lab, selected), sort_keys=False), end="")
+        elif args.command == "up":
+            image = docker.ensure_image(lab.image_suite, lab.image_packages, log=_stderr)
+            for topo in selected:
+                started = time.monotonic()
+                changes = build.up([topo], image, log=_stderr)[topo.name]
+                state = f"{len(changes)} changes" if changes else "already up, nothing changed"
+                print(f"{topo.name}: up in {time.monotonic() - started:.1f} s, {state}")
+                for change in changes:
+                    print(f"  changed: {change}")
+        elif args.command == "down":
+            for topo, names in build.down(selected).items():
+                print(f"{topo}: removed {', '.join(names)}" if names else f"{topo}: already down")
+        elif args.command == "check":
+            return _check(selected, args.json, args.expect_as_built)
+    except model.LabError as exc:
+        print(f"netpath_lab: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check(selected: list[model.Topology], as_json: bool, expect_as_built: bool) -> int:
+    results = checks.run(selected)
+    if as_json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for topo in selected:
+            print(f"\n{topo.name} (seed {topo.seed})")
+            for r in (r for r in results if r.topology == topo.name):
+                mark = "" if r.as_expected else f"   <-- as built it {r.as_built}"
+                print(f"  {r.check:<52} {str(r.outcome).upper():<9} {r.detail}{mark}")
+    if expect_as_built and not all(r.as_expected for r in results):
+        return 1
+    return 0
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Bring topologies up and down: containers, cables, addresses, firewall, tunnels, services.
+
+`up` is idempotent: it creates only what is missing and rewrites only what differs, so it also
+re-plugs the cables of a host after `docker restart` (a reboot loses its veths, as a machine
+unplugged would). A failed bring-up removes the containers it created.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shlex
+import time
+from pathlib import Path
+
+from . import docker
+from .model import Host, LabError, Topology
+
+FILES = Path(__file__).resolve().parent.parent / "files"
+SPEC_MARKER = "/etc/netpath-lab/spec"
+# Every host gets IPv6 (Docker turns it off in containers) and no duplicate address
+# detection, so addresses work the moment a cable is plugged.
+BASE_SYSCTL = {
+    "net.ipv6.conf.all.disable_ipv6": 0,
+    "net.ipv6.conf.default.disable_ipv6": 0,
+    "net.ipv6.conf.all.accept_dad": 0,
+    "net.ipv6.conf.default.accept_dad": 0,
+}
+STANDIN_UNIT = """[Unit]
+Description={service} (LAB MOCK: flannel VXLAN stand-in for k3s, see /usr/local/sbin/k3s-flannel-standin)
+After=network.target wg-quick@tailscale0.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/k3s-flannel-standin
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+class Bringup:
+    def __init__(self, topo: Topology, image: str, log=print):
+        self.topo = topo
+        self.image = image
+        self.log = log
+        self.created: list[str] = []
+        self.changes: list[str] = []
+
+    def run(self) -> list[str]:
+        try:
+            self._containers()
+            for link in self.topo.links:
+                self._plug(link)
+            for host in self.topo.hosts.values():
+                self._configure(host)
+            self._wireguard()
+            for host in self.topo.hosts.values():
+                self._services(host)
+            self._wait_ready()
+            for host in self.topo.hosts.values():
+                if docker.write_file(host.name, SPEC_MARKER, host.spec_digest(self.topo.links) + "\n"):
+                    self.changes.append(f"{host.name}: configured")
+        except BaseException:
+            if self.created:
+                self.log(f"{self.topo.name}: bring-up failed, removing the containers it created")
+                docker.remove_containers(self.created)
+            raise
+        return self.changes
+
+    def _containers(self) -> None:
+        for host in self.topo.hosts.values():
+            state = docker.container_state(host.name)
+            if state is not None:
+                labels = state["Config"].get("Labels") or {}
+                owner = labels.get(docker.LABEL_TOPOLOGY) or labels.get("owner")
+                if owner not in (self.topo.name, "molecule"):
+                    raise LabError(f"container {host.name} exists and is not the lab's ({self.topo.name}): "
+                                   f"remove it or rename the host")
+                marker = docker.exec_in(host.name, ["cat", SPEC_MARKER], check=False).stdout.strip()
+                stale = marker and marker != host.spec_digest(self.topo.links)
+                if stale and labels.get(docker.LABEL_TOPOLOGY):
+                    self.log(f"{host.name}: its description changed, creating it anew")
+                    docker.remove_containers([host.name])
+                    state = None
+                elif not state["State"]["Running"]:
+                    docker.run(["docker", "start", host.name])
+                    self.changes.append(f"{host.name}: started")
+            if state is None:
+                docker.create_container(host, self.image)
+                self.created.append(host.name)
+                self.changes.append(f"{host.name}: created")
+        for host in self.topo.hosts.values():
+            docker.wait_for_systemd(host.name)
+            _sysctl(host.name, BASE_SYSCTL | host.sysctl)
+
+    def _plug(self, link) -> None:
+        a, b = link.ends
+        present = [_has_link(end.host, end.ifname) for end in (a, b)]
+        if all(present):
+            return
+        for end, there in zip((a, b), present, strict=True):
+            if there:  # the other half of a veth is gone: this one is dead too
+                docker.exec_in(end.host, ["ip", "link", "del", "dev", end.ifname])
+        docker.run(["ip", "link", "add", a.ifname, "netns", str(docker.pid_of(a.host)), "mtu", str(link.mtu),
+                    "type", "veth", "peer", "name", b.ifname, "netns", str(docker.pid_of(b.host)),
+                    "mtu", str(link.mtu)])
+        self.changes.append(f"{a.host}:{a.ifname} <-> {b.host}:{b.ifname} plugged (MTU {link.mtu})")
+
+    def _configure(self, host: Host) -> None:
+        existing = {link["ifname"] for link in _ip_json(host.name, ["link", "show"])}
+        batch = ["link set dev lo up"]
+        for bridge in host.bridges:
+            if bridge["name"] not in existing:
+                batch.append(f"link add name {bridge['name']} type bridge")
+            batch.append(f"link set dev {bridge['name']} mtu {bridge['mtu']} up")
+            batch += [f"addr replace {a} dev {bridge['name']}" for a in bridge.get("addresses", [])]
+        for link in self.topo.links:
+            for end in link.ends:
+                if end.host != host.name:
+                    continue
+                master = f" master {end.bridge}" if end.bridge else ""
+                batch.append(f"link set dev {end.ifname} mtu {link.mtu}{master} up")
+                batch += [f"addr replace {a} dev {end.ifname}" for a in end.addresses]
+        for route in host.routes:
+            via = ipaddress.ip_address(route["via"])
+            to = route["to"] if route["to"] != "default" else ("::/0" if via.version == 6 else "0.0.0.0/0")
+            batch.append(f"route replace {to} via {via}")
+        docker.exec_in(host.name, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
+        for rule in host.firewall:
+            tool = "iptables" if rule["family"] == "ipv4" else "ip6tables"
+            table, chain, args = ["-t", rule["table"]], rule["chain"], shlex.split(rule["rule"])
+            if docker.exec_in(host.name, [tool, "-w", *table, "-C", chain, *args], check=False).returncode:
+                docker.exec_in(host.name, [tool, "-w", *table, "-A", chain, *args])
+                self.changes.append(f"{host.name}: {tool} -t {rule['table']} -A {rule['chain']} {rule['rule']}")
+        for path, content in host.files.items():
+            if docker.write_file(host.name, path, content):
+                self.changes.append(f"{host.name}: wrote {path}")
+
+    def _wireguard(self) -> None:
+        public = {}
+        for host in self.topo.hosts.values():
+            for wg in host.wireguard:
+                key_path = f"/etc/wireguard/{wg['name']}.key"
+                key = docker.exec_in(host.name, ["cat", key_path], check=False).stdout.strip()
+                if not key:
+                    key = docker.exec_in(host.name, ["wg", "genkey"]).stdout.strip()
+                    docker.write_file(host.name, key_path, key + "\n", mode="0600")
+                public[(host.name, wg["name"])] = docker.exec_in(
+                    host.name, ["wg", "pubkey"], input=key + "\n").stdout.strip()
+                wg["_private"] = key
+        for host in self.topo.hosts.values():
+            for wg in host.wireguard:
+                lines = ["[Interface]", f"PrivateKey = {wg.pop('_private')}",
+                         f"Address = {', '.join(wg['addresses'])}", f"ListenPort = {wg['listen_port']}",
+                         f"MTU = {wg['mtu']}"]
+                for peer in wg["peers"]:
+                    lines += ["", "[Peer]", f"PublicKey = {public[(peer['host'], wg['name'])]}",
+                              f"AllowedIPs = {', '.join(peer['allowed_ips'])}", f"Endpoint = {peer['endpoint']}"]
+                    if peer.get("keepalive"):
+                        lines.append(f"PersistentKeepalive = {peer['keepalive']}")
+                changed = docker.write_file(host.name, f"/etc/wireguard/{wg['name']}.conf",
+                                            "\n".join(lines) + "\n", mode="0600")
+                self._unit(host, f"wg-quick@{wg['name']}", changed)
+
+    def _services(self, host: Host) -> None:
+        for service in host.services:
+            if service == "http":
+                changed = docker.write_file(host.name, "/usr/local/sbin/netpath-lab-http",
+                                            (FILES / "netpath-lab-http.py").read_text(), mode="0755")
+                changed |= docker.write_file(host.name, "/etc/systemd/system/netpath-lab-http.service",
+                                             (FILES / "netpath-lab-http.service").read_text())
+                self._unit(host, "netpath-lab-http", changed)
+            elif service == "flannel_standin":
+                flannel = host.flannel
+                config = {"network": "10.42.0.0/16", "subnet": flannel["subnet"], "vtep_mac": flannel["vtep_mac"],
+                          "pods": flannel.get("pods", []), "peers": flannel.get("peers", [])}
+                changed = docker.write_file(host.name, "/usr/local/sbin/k3s-flannel-standin",
+                                            (FILES / "k3s-flannel-standin.py").read_text(), mode="0755")
+                changed |= docker.write_file(host.name, "/etc/netpath-lab/flannel.json",
+                                             json.dumps(config, indent=2) + "\n")
+                changed |= docker.write_file(host.name, f"/etc/systemd/system/{flannel['service']}.service",
+                                             STANDIN_UNIT.format(service=flannel["service"]))
+                self._unit(host, flannel["service"], changed)
+
+    def _unit(self, host: Host, unit: str, changed: bool) -> None:
+        if changed:
+            docker.exec_in(host.name, ["systemctl", "daemon-reload"])
+        active = docker.exec_in(host.name, ["systemctl", "is-active", unit], check=False).stdout.strip()
+        if changed or active != "active":
+            docker.exec_in(host.name, ["systemctl", "enable", unit], check=False)
+            proc = docker.exec_in(host.name, ["systemctl", "restart", unit], check=False)
+            if proc.returncode != 0:
+                journal = docker.exec_in(host.name, ["journalctl", "-u", unit, "-n", "20", "--no-pager"],
+                                         check=False).stdout
+                raise LabError(f"{host.name}: {unit} failed to start\n{journal}")
+            self.changes.append(f"{host.name}: {unit} (re)started")
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        """Each WireGuard peer answers through its tunnel (which also completes the handshake)."""
+        for host in self.topo.hosts.values():
+            for wg in host.wireguard:
+                for peer in wg["peers"]:
+                    target = str(ipaddress.ip_network(peer["allowed_ips"][0], strict=False).network_address)
+                    deadline = time.monotonic() + timeout
+                    while docker.exec_in(host.name, ["ping", "-c", "1", "-W", "1", target],
+                                         check=False).returncode != 0:
+                        if time.monotonic() > deadline:
+                            raise LabError(f"{host.name}: no answer from {peer['host']} ({target}) "
+                                           f"through {wg['name']} in {timeout:.0f} s")
+                        time.sleep(0.5)
+
+
+def _sysctl(name: str, values: dict) -> None:
+    docker.exec_in(name, ["sysctl", "-q", "-w", *[f"{k}={v}" for k, v in values.items()]])
+
+
+def _ip_json(name: str, args: list[str]) -> list[dict]:
+    out = docker.exec_in(name, ["ip", "-j", *args]).stdout
+    return json.loads(out) if out.strip() else []
+
+
+def _has_link(name: str, ifname: str) -> bool:
+    return docker.exec_in(name, ["ip", "link", "show", "dev", ifname], check=False).returncode == 0
+
+
+def up(topologies: list[Topology], image: str, log=print) -> dict[str, list[str]]:
+    return {topo.name: Bringup(topo, image, log).run() for topo in topologies}
+
+
+def down(topologies: list[Topology]) -> dict[str, list[str]]:
+    removed = {}
+    for topo in topologies:
+        names = sorted(set(docker.lab_containers(topo.name)) |
+                       {h for h in topo.hosts if docker.container_state(h) is not None
+                        and _owned(h, topo.name)})
+        docker.remove_containers(names)
+        removed[topo.name] = names
+    return removed
+
+
+def _owned(name: str, topology: str) -> bool:
+    labels = (docker.container_state(name) or {}).get("Config", {}).get("Labels") or {}
+    return labels.get(docker.LABEL_TOPOLOGY) == topology or labels.get("owner") == "molecule"
