@@ -9,19 +9,22 @@ import hashlib
 import json
 import subprocess
 import time
+from pathlib import Path
 
 from .model import Host, LabError
+
+IMAGE_FILES = Path(__file__).resolve().parent.parent / "files" / "image"
 
 LABEL_LAB = "netpath.lab"
 LABEL_TOPOLOGY = "netpath.lab.topology"
 
 # How every lab host runs: systemd as PID 1 without --privileged (refused here), so each
-# capability is named. systempaths=unconfined makes /proc/sys writable for sysctl; the TUN
-# device is for wireguard-go. extensions/molecule/*/molecule.yml repeats these options for
-# Molecule's Docker driver, and tests/unit/test_lab_model.py checks that the two agree.
+# capability is named; the TUN device is for wireguard-go. /proc/sys is made writable at boot by
+# a unit baked into the image (files/image/netpath-lab-procsys.service).
+# extensions/molecule/*/molecule.yml repeats these options for Molecule's Docker driver, and
+# lab/tests/test_model.py checks that the two agree.
 CONTAINER_SPEC = {
     "capabilities": ["NET_ADMIN", "NET_RAW", "SYS_ADMIN"],
-    "security_opts": ["systempaths=unconfined"],
     "devices": ["/dev/net/tun"],
     "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:rw"],
     "tmpfs": ["/run", "/run/lock", "/tmp"],
@@ -45,9 +48,14 @@ def run(argv: list[str], *, check: bool = True, input: str | None = None,
     return proc
 
 
+def _image_units() -> list[Path]:
+    return sorted(IMAGE_FILES.glob("*.service"))
+
+
 def image_tag(suite: str, packages: tuple[str, ...]) -> str:
-    """The image is named after its package list, so a changed list builds a new one."""
-    digest = hashlib.sha256(json.dumps([suite, sorted(packages)]).encode()).hexdigest()[:12]
+    """The image is named after its package list and baked-in units, so a change builds a new one."""
+    units = [(unit.name, unit.read_text()) for unit in _image_units()]
+    digest = hashlib.sha256(json.dumps([suite, sorted(packages), units]).encode()).hexdigest()[:12]
     return f"netpath-lab:{digest}"
 
 
@@ -57,8 +65,12 @@ def ensure_image(suite: str, packages: tuple[str, ...], log=print) -> str:
         return tag
     log(f"building {tag} from Debian {suite} packages (mmdebstrap | docker import)")
     started = time.monotonic()
+    hooks = []
+    for unit in _image_units():
+        hooks += [f"--customize-hook=copy-in {unit} /etc/systemd/system",
+                  f'--customize-hook=chroot "$1" systemctl enable {unit.name}']
     debootstrap = subprocess.Popen(
-        ["mmdebstrap", "--variant=minbase", "--quiet", f"--include={','.join(packages)}", suite, "-"],
+        ["mmdebstrap", "--variant=minbase", "--quiet", f"--include={','.join(packages)}", *hooks, suite, "-"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         imported = subprocess.run(["docker", "import", "--change", 'CMD ["/sbin/init"]', "-", tag],
@@ -71,6 +83,9 @@ def ensure_image(suite: str, packages: tuple[str, ...], log=print) -> str:
         run(["docker", "image", "rm", "-f", tag], check=False)
         raise LabError(f"image build failed: {errors.strip()[-2000:]} {imported.stderr.strip()}")
     log(f"built {tag} in {time.monotonic() - started:.0f} s")
+    stale = run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "netpath-lab"]).stdout.split()
+    for old in (name for name in stale if name != tag):
+        run(["docker", "image", "rm", old], check=False)  # still in use by a container: kept
     return tag
 
 
@@ -89,8 +104,6 @@ def create_container(host: Host, image: str) -> None:
             "--stop-signal", spec["stop_signal"]]
     for cap in spec["capabilities"]:
         argv += ["--cap-add", cap]
-    for opt in spec["security_opts"]:
-        argv += ["--security-opt", opt]
     for device in spec["devices"]:
         argv += ["--device", device]
     for volume in spec["volumes"]:
@@ -107,7 +120,7 @@ def remove_containers(names: list[str]) -> None:
 
 def lab_containers(topology: str | None = None) -> list[str]:
     label = f"{LABEL_TOPOLOGY}={topology}" if topology else LABEL_LAB
-    out = run(["docker", "ps", "--all", "--quiet", "--filter", f"label={label}",
+    out = run(["docker", "ps", "--all", "--filter", f"label={label}",
                "--format", "{{.Names}}"]).stdout
     return sorted(out.split())
 
