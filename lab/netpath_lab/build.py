@@ -26,6 +26,9 @@ BASE_SYSCTL = {
     "net.ipv6.conf.all.accept_dad": 0,
     "net.ipv6.conf.default.accept_dad": 0,
 }
+# No name server: a lookup that would leave the lab answers from /etc/hosts or fails locally.
+RESOLV_CONF = "# netpath lab: no DNS; lab host names are in /etc/hosts\noptions timeout:1 attempts:1\n"
+HOSTS_HEADER = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 STANDIN_UNIT = """[Unit]
 Description={service} (LAB MOCK: flannel VXLAN stand-in for k3s, see /usr/local/sbin/k3s-flannel-standin)
 After=network.target wg-quick@tailscale0.service
@@ -126,7 +129,8 @@ class Bringup:
         for route in host.routes:
             via = ipaddress.ip_address(route["via"])
             to = route["to"] if route["to"] != "default" else ("::/0" if via.version == 6 else "0.0.0.0/0")
-            batch.append(f"route replace {to} via {via}")
+            src = f" src {route['src']}" if route.get("src") else ""
+            batch.append(f"route replace {to} via {via}{src}")
         docker.exec_in(host.name, ["ip", "-batch", "-"], input="\n".join(batch) + "\n")
         for rule in host.firewall:
             tool = "iptables" if rule["family"] == "ipv4" else "ip6tables"
@@ -134,9 +138,16 @@ class Bringup:
             if docker.exec_in(host.name, [tool, "-w", *table, "-C", chain, *args], check=False).returncode:
                 docker.exec_in(host.name, [tool, "-w", *table, "-A", chain, *args])
                 self.changes.append(f"{host.name}: {tool} -t {rule['table']} -A {rule['chain']} {rule['rule']}")
-        for path, content in host.files.items():
+        for path, content in {"/etc/resolv.conf": RESOLV_CONF, "/etc/hosts": self._hosts_file(), **host.files}.items():
             if docker.write_file(host.name, path, content):
                 self.changes.append(f"{host.name}: wrote {path}")
+
+    def _hosts_file(self) -> str:
+        lines = [HOSTS_HEADER]
+        for link in self.topo.links:
+            for end in link.ends:
+                lines += [f"{str(ipaddress.ip_interface(a).ip)}\t{end.host}\n" for a in end.addresses]
+        return "".join(lines)
 
     def _wireguard(self) -> None:
         public = {}

@@ -179,17 +179,20 @@ def _parse_host(name, raw, topo, where) -> Host:
     host.routes = _optional(raw, "routes", where, list, [])
     for i, route in enumerate(host.routes):
         w = f"{where}.routes[{i}]"
-        _check_keys(route, {"to", "via"}, w)
+        _check_keys(route, {"to", "via", "src"}, w)
         to = _require(route, "to", w, str)
         if to != "default":
             try:
                 ipaddress.ip_network(to)
             except ValueError:
                 raise LabError(f"{w}.to: {to!r} is not 'default' or a network") from None
-        try:
-            ipaddress.ip_address(_require(route, "via", w, str))
-        except ValueError:
-            raise LabError(f"{w}.via: {route['via']!r} is not an address") from None
+        for key in ("via", "src"):
+            if key == "src" and key not in route:
+                continue
+            try:
+                ipaddress.ip_address(_require(route, key, w, str))
+            except ValueError:
+                raise LabError(f"{w}.{key}: {route[key]!r} is not an address") from None
     host.sysctl = _optional(raw, "sysctl", where, dict, {})
     for key in host.sysctl:
         if not re.match(r"^[a-z0-9_.]+$", str(key)):

@@ -27,7 +27,7 @@ def parse_with(raw, edit):
 
 def test_the_shipped_description_is_valid(raw):
     lab = model.parse(raw)
-    assert set(lab.topologies) == {"wg_blackhole", "cloud_overlay", "k3s_double_tunnel", "healthy"}
+    assert set(lab.topologies) == {"wg_blackhole", "cloud_overlay", "k3s_double_tunnel", "probe_paths", "healthy"}
     assert lab.topologies["wg_blackhole"].seed == "001"
     assert lab.host("co-app").audit is False
     assert lab.host("co-node").audit is True
@@ -129,13 +129,17 @@ def test_the_inventory_groups_hosts_by_topology_and_keeps_workloads_apart(raw):
     assert inventory["all"]["vars"]["ansible_connection"] == "community.docker.docker"
 
 
-def test_molecule_creates_containers_the_way_the_lab_does(raw):
+SCENARIOS = sorted(p.parent.name for p in (REPO / "extensions/molecule").glob("*/molecule.yml"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_molecule_creates_containers_the_way_the_lab_does(raw, scenario):
     """Molecule's Docker driver and the lab must make the same hosts, else a scenario tests another lab."""
-    scenario = yaml.safe_load((REPO / "extensions/molecule/lab/molecule.yml").read_text())
+    config = yaml.safe_load((REPO / "extensions/molecule" / scenario / "molecule.yml").read_text())
     lab = model.parse(raw)
     spec = docker.CONTAINER_SPEC
     names = []
-    for platform in scenario["platforms"]:
+    for platform in config["platforms"]:
         names.append(platform["name"])
         for key in ("capabilities", "devices", "volumes", "tmpfs", "cgroupns_mode", "network_mode", "command",
                     "stop_signal"):
@@ -143,7 +147,11 @@ def test_molecule_creates_containers_the_way_the_lab_does(raw):
         host = lab.host(platform["name"])
         expected = host.topology if host.audit else f"{host.topology}_workloads"
         assert platform["groups"] == [expected]
-    assert sorted(names) == sorted(h for t in lab.topologies.values() for h in t.hosts)
+    # A scenario takes whole topologies: the ones its provisioner brings up.
+    topologies = config["provisioner"]["env"]["NETPATH_LAB_TOPOLOGIES"].split()
+    assert sorted(names) == sorted(h for t in topologies for h in lab.topologies[t].hosts)
+    if scenario == "lab":
+        assert sorted(topologies) == sorted(lab.topologies)
 
 
 def _standin():

@@ -120,8 +120,8 @@ class TestK3sDoubleTunnel:
 
 class TestHealthy:
     def test_a_bulk_transfer_completes(self):
-        assert http_get("healthy-peer", f"http://10.30.0.1:8080/bytes/{BULK}") == ("200", BULK)
+        assert http_get("healthy-b", f"http://10.30.0.1:8080/bytes/{BULK}") == ("200", BULK)
 
     def test_a_post_of_a_few_kb_completes(self):
-        result = http_post("healthy", "http://10.30.0.2:8080/echo", 8000)
+        result = http_post("healthy-a", "http://10.30.0.2:8080/echo", 8000)
         assert result.rc == 0 and result.stdout.strip() == "8000"

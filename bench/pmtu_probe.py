@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Benchmark: netpath.mtu.pmtu_probe against a DF-ping bisection and tracepath, on the lab's paths.
+
+For each path it reports the answer, whether it is right, the time and the probes each method
+took, and exits non-zero unless pmtu_probe is exact on every path and takes at most a fifth of
+the bisection's time (the target is a tenth). The bisection is what operators do by hand:
+`ping -M do -c 1 -W 1 -s SIZE`, one size at a time, halving the range. tracepath runs with a
+10 s limit (through a black hole it never finishes). Every tool runs inside the lab host, and
+the kernel's cached path MTUs are flushed before each run, so none profits from another.
+
+Usage (after scripts/bootstrap): python bench/pmtu_probe.py [--repeat N] [--keep]
+The lab topologies it needs (wg_blackhole, probe_paths) are brought up and, unless --keep,
+taken down again.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "lab"))
+
+from netpath_lab import build, docker, model  # noqa: E402
+
+TOPOLOGIES = ["wg_blackhole", "probe_paths"]
+# host, destination, family, true path MTU, is it a black hole, what the path is
+PATHS = [
+    ("wg-site-a", "10.2.0.2", 4, 1400, True, "WireGuard underlay, black hole, IPv4"),
+    ("wg-site-a", "fd00:2::2", 6, 1400, True, "WireGuard underlay, black hole, IPv6"),
+    ("wg-site-a", "10.20.0.2", 4, 1328, True, "inside the tunnel, black hole"),
+    ("pp-client", "10.61.0.2", 4, 1380, False, "honest router, IPv4"),
+    ("pp-client", "fd00:61::2", 6, 1380, False, "honest router, IPv6"),
+    ("pp-client", "10.62.0.2", 4, 1360, True, "black hole with 10% loss"),
+]
+TRACEPATH_LIMIT = 10
+
+BISECT = r"""
+import json, subprocess, sys, time
+dest, family, low, high = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+header = 28 if family == 4 else 48
+probes = 0
+def fits(size):
+    global probes
+    probes += 1
+    argv = ["ping", "-%d" % family, "-c", "1", "-W", "1", "-M", "do", "-s", str(size - header), dest]
+    return subprocess.run(argv, capture_output=True).returncode == 0
+start = time.monotonic()
+if fits(high):
+    low = high
+while low < high:
+    mid = (low + high + 1) // 2
+    if fits(mid):
+        low = mid
+    else:
+        high = mid - 1
+print(json.dumps({"pmtu": low, "probes": probes, "ms": (time.monotonic() - start) * 1000}))
+"""
+
+
+def flush_cache(host):
+    docker.exec_in(host, ["ip", "route", "flush", "cache"], check=False)
+    docker.exec_in(host, ["ip", "-6", "route", "flush", "cache"], check=False)
+
+
+def run_module(inventory, host, dest, family):
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    proc = subprocess.run(["ansible", "-i", str(inventory), host, "-m", "netpath.mtu.pmtu_probe",
+                           "-a", json.dumps({"dest": dest, "family": "ipv%d" % family})],
+                          capture_output=True, text=True, env=env, timeout=120)
+    out = json.loads(proc.stdout)
+    return out["plays"][0]["tasks"][0]["hosts"][host]
+
+
+def run_bisection(host, dest, family, high):
+    low = 68 if family == 4 else 1280
+    proc = docker.exec_in(host, ["python3", "-", dest, str(family), str(low), str(high)], input=BISECT,
+                          timeout=300)
+    return json.loads(proc.stdout)
+
+
+def run_tracepath(host, dest, family):
+    argv = ["timeout", str(TRACEPATH_LIMIT), "stdbuf", "-oL", "tracepath", "-n", "-%d" % family, dest]
+    started = time.monotonic()
+    proc = docker.exec_in(host, argv, check=False, timeout=TRACEPATH_LIMIT + 20)
+    elapsed = (time.monotonic() - started) * 1000
+    found = re.findall(r"pmtu (\d+)", proc.stdout)
+    finished = "Resume:" in proc.stdout
+    return {"pmtu": int(found[-1]) if found else None, "ms": elapsed, "finished": finished}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of pmtu_probe per path (median taken)")
+    parser.add_argument("--keep", action="store_true", help="leave the lab topologies up")
+    args = parser.parse_args()
+
+    lab = model.load()
+    topologies = lab.select(TOPOLOGIES)
+    image = docker.ensure_image(lab.image_suite, lab.image_packages)
+    build.up(topologies, image, log=lambda message: None)
+    inventory = REPO / ".cache" / "bench-inventory.json"
+    inventory.parent.mkdir(exist_ok=True)
+    hosts = sorted({path[0] for path in PATHS})
+    inventory.write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": {
+        "ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}))
+    rows, ok = [], True
+    try:
+        for host, dest, family, truth, blackhole, what in PATHS:
+            runs = []
+            for _ in range(args.repeat):
+                flush_cache(host)
+                runs.append(run_module(inventory, host, dest, family))
+            module_ms = statistics.median(r["elapsed_ms"] for r in runs)
+            module_right = all(r.get("pmtu") == truth and r.get("blackhole") == blackhole for r in runs)
+            flush_cache(host)
+            bisect = run_bisection(host, dest, family, runs[0]["route_mtu"])
+            flush_cache(host)
+            trace = run_tracepath(host, dest, family)
+            speedup = bisect["ms"] / module_ms
+            ok &= module_right and speedup >= 5
+            rows.append((what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup))
+    finally:
+        if not args.keep:
+            build.down(topologies)
+
+    print("| path | true PMTU | pmtu_probe | ms | probes | DF-ping bisection | ms | probes | tracepath | ms | "
+          "bisection / pmtu_probe |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup in rows:
+        def mark(value, right):
+            return f"{value} {'right' if right else 'WRONG'}"
+
+        trace_answer = mark(trace["pmtu"], trace["pmtu"] == truth) if trace["pmtu"] else "none"
+        if not trace["finished"]:
+            trace_answer += f" (no result in {TRACEPATH_LIMIT} s)"
+        print(f"| {what} ({dest}) | {truth} | {mark(runs[0]['pmtu'], module_right)} | {module_ms:.0f} | "
+              f"{runs[0]['probes_sent']} | {mark(bisect['pmtu'], bisect['pmtu'] == truth)} | {bisect['ms']:.0f} | "
+              f"{bisect['probes']} | {trace_answer} | {trace['ms']:.0f} | {speedup:.0f}x |")
+    speedups = [row[-1] for row in rows]
+    exact = sum(row[5] for row in rows)
+    print(f"\npmtu_probe exact on {exact} of {len(rows)} paths; bisection takes {min(speedups):.0f}x to "
+          f"{max(speedups):.0f}x as long (median {statistics.median(speedups):.0f}x); "
+          f"{'PASS' if ok else 'FAIL'} (target: exact everywhere, at least 5x faster)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

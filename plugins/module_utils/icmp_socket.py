@@ -1,0 +1,113 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Raw ICMP echo probes with the DF bit set, as a transport for pmtu.probe_path.
+
+IP_PMTUDISC_PROBE (IPV6_PMTUDISC_PROBE) sets DF and ignores the kernel's cached path MTU, so a
+probe of any size up to the interface MTU leaves the host as sent, whatever an earlier too-big
+message taught the kernel. Needs CAP_NET_RAW (root).
+"""
+
+import errno
+import os
+import select
+import socket
+import time
+
+from ansible_collections.netpath.mtu.plugins.module_utils import pmtu
+
+# From <linux/in.h> and <linux/in6.h>; Python's socket module does not export all of them.
+IP_MTU_DISCOVER = 10
+IP_PMTUDISC_PROBE = 3
+IPV6_MTU_DISCOVER = 23
+IPV6_PMTUDISC_PROBE = 3
+IPV6_DONTFRAG = 62
+IPV6_UNICAST_HOPS = 16
+
+
+def match(family, ident, pending, packets):
+    """Pair received packets with pending probes.
+
+    pending: seq -> (index, sent_at); packets: (data, source, received_at) in arrival order.
+    Returns seq -> Event for the first packet that settles each pending probe; duplicates,
+    stale answers and other programs' ICMP are ignored, in whatever order they arrive.
+    """
+    settled = {}
+    for data, source, received_at in packets:
+        parsed = pmtu.parse_icmp(family, data, ident)
+        if parsed is None or parsed[1] not in pending or parsed[1] in settled:
+            continue
+        kind, seq, mtu = parsed
+        settled[seq] = pmtu.Event(kind, mtu, source, received_at - pending[seq][1])
+    return settled
+
+
+class RawIcmpTransport:
+    def __init__(self, family, address, clock=time.monotonic):
+        self.family = family
+        self.address = address
+        self.clock = clock
+        self.ident = int.from_bytes(os.urandom(2), "big")
+        self.token = os.urandom(8)
+        self.seq = int.from_bytes(os.urandom(2), "big")
+        self.sent = 0
+        if family == 4:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            self.sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE)
+        else:
+            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+            self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE)
+            self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.default_ttl = None
+
+    def close(self):
+        self.sock.close()
+
+    def _set_ttl(self, ttl):
+        if ttl == self.default_ttl:
+            return
+        value = ttl if ttl is not None else 64
+        if self.family == 4:
+            self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, value)
+        else:
+            self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_UNICAST_HOPS, value if ttl is not None else -1)
+        self.default_ttl = ttl
+
+    def exchange(self, probes, wait, early=False):
+        """Send every probe, then collect answers until each is settled or `wait` has passed.
+
+        With early=True the round also ends shortly after the first answer (used for the
+        liveness probes, where one answer is all that is needed).
+        """
+        pending, outcomes = {}, [None] * len(probes)
+        for index, probe in enumerate(probes):
+            self.seq = (self.seq + 1) & 0xFFFF
+            self._set_ttl(probe.ttl)
+            packet = pmtu.build_echo(self.family, self.ident, self.seq, probe.size, self.token)
+            sent_at = self.clock()
+            try:
+                self.sock.sendto(packet, (self.address, 0))
+            except OSError as exc:
+                if exc.errno != errno.EMSGSIZE:
+                    raise
+                # Larger than this host's own link: it never left, and that is the answer.
+                outcomes[index] = pmtu.Event("local_too_big", None, None, 0.0)
+                continue
+            self.sent += 1
+            pending[self.seq] = (index, sent_at)
+        self._set_ttl(None)
+        deadline = self.clock() + wait
+        while pending:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                break
+            readable, _w, _x = select.select([self.sock], [], [], remaining)
+            if not readable:
+                break
+            data, source = self.sock.recvfrom(65535)
+            for seq, event in match(self.family, self.ident, pending, [(data, source[0], self.clock())]).items():
+                outcomes[pending.pop(seq)[0]] = event
+                if early and event.kind == "reply":
+                    deadline = min(deadline, self.clock() + max(0.02, 2 * event.rtt))
+        return outcomes
