@@ -118,6 +118,20 @@ class TestK3sDoubleTunnel:
         assert host("k3s-server").run("ip netns exec pod-web ping -c 2 -W 1 10.42.1.10").rc == 0
 
 
+class TestProbePaths:
+    """Paths for pmtu_probe: an honest router and a lossy black hole."""
+
+    def test_the_honest_router_says_fragmentation_needed(self):
+        result = host("pp-client").run("ping -c 1 -W 1 -M do -s 1400 10.61.0.2")
+        assert "Frag needed and DF set (mtu = 1380)" in result.stdout + result.stderr
+
+    def test_the_lossy_path_is_silent_and_lossy(self):
+        result = host("pp-client").run("ping -c 1 -W 1 -M do -s 1400 10.62.0.2")
+        assert result.rc != 0 and "Frag needed" not in result.stdout + result.stderr
+        rules = host("pp-router").check_output("iptables -S FORWARD")
+        assert "-o eth2 -m statistic --mode random --probability 0.1" in rules
+
+
 class TestHealthy:
     def test_a_bulk_transfer_completes(self):
         assert http_get("healthy-b", f"http://10.30.0.1:8080/bytes/{BULK}") == ("200", BULK)
