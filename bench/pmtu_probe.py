@@ -72,7 +72,7 @@ def run_module(inventory, host, dest, family):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     proc = subprocess.run(["ansible", "-i", str(inventory), host, "-m", "netpath.mtu.pmtu_probe",
-                           "-a", json.dumps({"dest": dest, "family": "ipv%d" % family})],
+                           "-a", json.dumps({"dest": dest, "family": f"ipv{family}"})],
                           capture_output=True, text=True, env=env, timeout=120)
     out = json.loads(proc.stdout)
     return out["plays"][0]["tasks"][0]["hosts"][host]
@@ -86,7 +86,7 @@ def run_bisection(host, dest, family, high):
 
 
 def run_tracepath(host, dest, family):
-    argv = ["timeout", str(TRACEPATH_LIMIT), "stdbuf", "-oL", "tracepath", "-n", "-%d" % family, dest]
+    argv = ["timeout", str(TRACEPATH_LIMIT), "stdbuf", "-oL", "tracepath", "-n", f"-{family}", dest]
     started = time.monotonic()
     proc = docker.exec_in(host, argv, check=False, timeout=TRACEPATH_LIMIT + 20)
     elapsed = (time.monotonic() - started) * 1000
