@@ -186,7 +186,7 @@ def probe_path(transport, family, min_size, max_size, attempts, timeout, clock):
         if not sizes:
             break
         rounds += 1
-        for size, event in zip(sizes, transport.exchange([Probe(size, None) for size in sizes], wait), strict=True):
+        for size, event in zip(sizes, transport.exchange([Probe(size, None) for size in sizes], wait)):
             search.record(size, event)
     pmtu = search.low
     reported = sorted(mtu for mtu, _source in search.reported if mtu)
