@@ -9,8 +9,10 @@ Every module that reads a tool's output imports it from here, so each format is 
 import json
 import re
 
-# Linux interface names: up to 15 bytes, not '.' or '..', no '/', ':' or whitespace.
-IFNAME_RE = re.compile(r"^(?!\.{1,2}$)[^/:\s]{1,15}$")
+# Interface names we accept: up to 15 bytes (IFNAMESIZ), not '.' or '..', of the characters
+# real names use. The kernel allows more (anything but '/', ':' and whitespace); a name with ';',
+# quotes or braces is refused, so it can never be read as syntax by nft or anything else.
+IFNAME_RE = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9_.+@-]{1,15}\Z")
 
 
 class ParseError(ValueError):
@@ -58,3 +60,253 @@ def link_mtu(text):
     if not links or "mtu" not in links[0]:
         raise ParseError("ip link show: no link in %r" % text[:200])
     return int(links[0]["mtu"])
+
+
+def links(text):
+    """`ip -d -j addr show` -> name -> {mtu, kind, state, master, parent, addresses, min_mtu, max_mtu, vxlan}.
+
+    kind is the kernel's link kind (veth, bridge, vxlan, wireguard, tun, macvlan, ...), `loopback`,
+    or `physical` for a device with no kind (a NIC). wireguard-go and Tailscale devices show as
+    `tun` here; topology.annotate tells them apart.
+    """
+    result = {}
+    for link in _json(text, "ip addr show"):
+        info = link.get("linkinfo") or {}
+        kind = info.get("info_kind") or ("loopback" if link.get("link_type") == "loopback" else "physical")
+        data = info.get("info_data") or {}
+        entry = {
+            "mtu": link.get("mtu"),
+            "kind": kind,
+            "state": str(link.get("operstate", "unknown")).lower(),
+            "master": link.get("master"),
+            "parent": link.get("link") if kind in ("macvlan", "ipvlan", "vlan") else data.get("link"),
+            "addresses": ["%s/%s" % (a["local"], a["prefixlen"]) for a in link.get("addr_info", [])
+                          if a.get("family") in ("inet", "inet6") and a.get("scope") != "link"],
+            "min_mtu": link.get("min_mtu"),
+            "max_mtu": link.get("max_mtu"),
+        }
+        if kind == "vxlan":
+            entry["vxlan"] = {"id": data.get("id"), "port": data.get("port"), "local": data.get("local") or
+                              data.get("local6"), "remote": data.get("group") or data.get("group6")
+                              or data.get("remote") or data.get("remote6")}
+        result[link["ifname"]] = entry
+    return result
+
+
+def default_route_dev(text):
+    """`ip -j route show default` -> the device of the first default route, or None."""
+    routes = _json(text, "ip route show default")
+    for route in routes:
+        if route.get("dev"):
+            return route["dev"]
+        for hop in route.get("nexthops") or []:
+            if hop.get("dev"):
+                return hop["dev"]
+    return None
+
+
+def rules(text):
+    """`ip -j rule show` -> [{priority, table, selector}] (selector: what else the rule matches)."""
+    result = []
+    for rule in _json(text, "ip rule show"):
+        selector = dict((k, v) for k, v in rule.items() if k not in ("priority", "table", "src", "flags"))
+        if rule.get("src") and rule.get("src") != "all":
+            selector["from"] = rule["src"] if "srclen" not in rule else "%s/%s" % (rule["src"], rule["srclen"])
+        selector.pop("srclen", None)
+        result.append({"priority": rule.get("priority"), "table": rule.get("table"), "selector": selector})
+    return result
+
+
+def qdiscs(text):
+    """`tc -s -j qdisc show` -> device -> its root qdisc {kind, drops, overlimits, backlog, requeues, qlen}."""
+    result = {}
+    for qdisc in _json(text, "tc qdisc show"):
+        if qdisc.get("root") and qdisc.get("dev"):
+            result[qdisc["dev"]] = dict((k, qdisc.get(k, 0)) for k in
+                                        ("kind", "drops", "overlimits", "backlog", "requeues", "qlen"))
+    return result
+
+
+def wireguard_dump(text, now):
+    """`wg show all dump` -> interface -> {listen_port, peers: [...]}, never a key.
+
+    Interface lines have 5 tab-separated fields (name, private key, public key, port, fwmark),
+    peer lines 9 (name, public key, preshared key, endpoint, allowed ips, latest handshake,
+    rx, tx, keepalive). `now` (epoch seconds) gives each handshake's age.
+    """
+    result = {}
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 5:
+            result.setdefault(fields[0], {"peers": []})["listen_port"] = _int(fields[3])
+        elif len(fields) == 9:
+            handshake = _int(fields[5]) or 0
+            result.setdefault(fields[0], {"listen_port": None, "peers": []})["peers"].append({
+                "endpoint": None if fields[3] == "(none)" else fields[3],
+                "allowed_ips": [] if fields[4] == "(none)" else fields[4].split(","),
+                "latest_handshake": handshake,
+                "handshake_age": int(now - handshake) if handshake else None,
+                "persistent_keepalive": None if fields[8] == "off" else _int(fields[8]),
+                "rx_bytes": _int(fields[6]),
+                "tx_bytes": _int(fields[7]),
+            })
+        elif line.strip():
+            raise ParseError("wg show all dump: unexpected line with %d fields" % len(fields))
+    return result
+
+
+def endpoint_host(endpoint):
+    """'10.2.0.2:51820' or '[fd00::2]:51820' -> the address part."""
+    if endpoint.startswith("["):
+        return endpoint[1:].split("]", 1)[0]
+    return endpoint.rsplit(":", 1)[0]
+
+
+OFFLOADS = {"tcp-segmentation-offload": "tso", "generic-segmentation-offload": "gso",
+            "generic-receive-offload": "gro", "large-receive-offload": "lro",
+            "rx-checksumming": "rx_checksum", "tx-checksumming": "tx_checksum",
+            "rx-udp-gro-forwarding": "udp_gro_forwarding"}
+
+
+def ethtool_features(text):
+    """`ethtool --json -k DEV` -> {tso, gso, gro, lro, rx_checksum, tx_checksum, ...} (active, bool)."""
+    data = _json(text, "ethtool -k")
+    entry = data[0] if isinstance(data, list) and data else {}
+    return dict((short, bool(entry[name].get("active"))) for name, short in OFFLOADS.items()
+                if isinstance(entry.get(name), dict))
+
+
+def proc_table(text, prefix):
+    """Lines `Prefix: names...` / `Prefix: values...` of /proc/net/snmp -> {name: int}."""
+    rows = [line.split()[1:] for line in text.splitlines() if line.startswith(prefix + ":")]
+    if len(rows) < 2:
+        return {}
+    return dict(zip(rows[0], (_int(v) for v in rows[1])))
+
+
+def snmp6(text):
+    """/proc/net/snmp6 ("Name value" lines) -> {name: int}."""
+    result = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            result[parts[0]] = _int(parts[1])
+    return result
+
+
+def softirqs(text, name="NET_RX"):
+    """/proc/softirqs -> the per-CPU counts of one softirq."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == name + ":":
+            return [_int(v) for v in parts[1:]]
+    return []
+
+
+CONNTRACK_COUNTERS = ("drop", "insert_failed", "early_drop", "invalid", "search_restart")
+
+
+def conntrack_stat(text):
+    """/proc/net/stat/nf_conntrack (hexadecimal, a line per CPU) -> [{cpu, drop, insert_failed, ...}]."""
+    lines = [line.split() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    names = lines[0]
+    return [dict([("cpu", cpu)] + [(k, int(v, 16)) for k, v in zip(names, row) if k in CONNTRACK_COUNTERS])
+            for cpu, row in enumerate(lines[1:])]
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ICMP types whose loss breaks path MTU discovery, as iptables-save writes them (or as users do).
+_TOO_BIG_V4 = ("3/4", "fragmentation-needed", "3", "destination-unreachable")
+_TOO_BIG_V6 = ("2", "packet-too-big")
+
+
+def iptables_too_big_drops(text, family):
+    """`iptables-save` / `ip6tables-save` -> the rules that drop too-big messages.
+
+    A rule counts when it drops or rejects ICMP (IPv6: ICMPv6) of every type, of every
+    destination-unreachable type, or of fragmentation-needed (IPv6: packet-too-big).
+    """
+    protocols = ("icmp", "1") if family == "ipv4" else ("ipv6-icmp", "icmpv6", "58")
+    types = _TOO_BIG_V4 if family == "ipv4" else _TOO_BIG_V6
+    type_flag = "--icmp-type" if family == "ipv4" else "--icmpv6-type"
+    found, table = [], None
+    for line in text.splitlines():
+        if line.startswith("*"):
+            table = line[1:].strip()
+            continue
+        words = line.split()
+        if not words or words[0] != "-A" or table == "nat":
+            continue
+        if _option(words, "-j") not in ("DROP", "REJECT") or _option(words, "-p") not in protocols:
+            continue
+        icmp_type = _option(words, type_flag)
+        if icmp_type is None or icmp_type in types:
+            found.append({"backend": "iptables", "family": family, "table": table, "chain": words[1],
+                          "rule": line.strip()})
+    return found
+
+
+# Tables iptables-nft keeps in nftables: iptables-save already reports their rules.
+IPTABLES_NFT_TABLES = ("filter", "nat", "mangle", "raw", "security")
+
+
+def nft_too_big_drops(text):
+    """`nft -j list ruleset` -> native nftables rules that drop too-big messages (same test as above).
+
+    Rules in the tables iptables-nft manages (ip/ip6 filter, mangle, ...) are left to
+    iptables_too_big_drops, which reads them in iptables' own terms.
+    """
+    data = _json(text, "nft list ruleset")
+    items = data.get("nftables", []) if isinstance(data, dict) else []
+    found = []
+    for item in items:
+        rule = item.get("rule") if isinstance(item, dict) else None
+        if not rule or (rule.get("family") in ("ip", "ip6") and rule.get("table") in IPTABLES_NFT_TABLES):
+            continue
+        exprs = rule.get("expr") or []
+        verdict = any(isinstance(e, dict) and ("drop" in e or "reject" in e) for e in exprs)
+        if not verdict:
+            continue
+        for family, protocol, types in (("ipv4", "icmp", ("destination-unreachable", 3)),
+                                        ("ipv6", "icmpv6", ("packet-too-big", 2))):
+            matched = _nft_icmp_match(exprs, protocol)
+            if matched is True or (matched and matched & set(types)):
+                found.append({"backend": "nftables", "family": family, "table": rule.get("table"),
+                              "chain": rule.get("chain"), "rule": "handle %s" % rule.get("handle")})
+    return found
+
+
+def _nft_icmp_match(exprs, protocol):
+    """True if the rule matches all of `protocol`, the set of types it matches, or None."""
+    protocol_match, types = False, None
+    for expr in exprs:
+        match = expr.get("match") if isinstance(expr, dict) else None
+        if not match:
+            continue
+        left, right = match.get("left") or {}, match.get("right")
+        payload = left.get("payload") if isinstance(left, dict) else None
+        meta = left.get("meta") if isinstance(left, dict) else None
+        if payload and payload.get("protocol") == protocol and payload.get("field") == "type":
+            values = right.get("set") if isinstance(right, dict) else right
+            types = set(values if isinstance(values, list) else [values])
+        elif meta and meta.get("key") == "l4proto" and right in (protocol, "ipv6-icmp", 1, 58):
+            protocol_match = right in ((protocol, 1) if protocol == "icmp" else ("icmpv6", "ipv6-icmp", 58))
+    if types is not None:
+        return types
+    return True if protocol_match else None
+
+
+def _option(words, flag):
+    """The value after `flag` in an iptables rule, None when absent or negated."""
+    for index, word in enumerate(words[:-1]):
+        if word == flag and (index == 0 or words[index - 1] != "!"):
+            return words[index + 1]
+    return None

@@ -247,6 +247,7 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.netpath.mtu.plugins.module_utils import parsers, pmtu
 from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport
 
@@ -326,7 +327,7 @@ def main():
                          % os.geteuid())
     route = route_facts(module, address)
     min_size = params["min_size"] or pmtu.SIZE_LIMITS[family][0]
-    max_size = params["max_size"] or route["route_mtu"]
+    max_size = params["max_size"] or min(route["route_mtu"], pmtu.SIZE_LIMITS[family][1])
     error = pmtu.validate_sizes(family, min_size, max_size)
     if error:
         module.fail_json(msg="%s (max_size defaults to the route MTU, %d)" % (error, route["route_mtu"]))

@@ -5,6 +5,7 @@ import random
 import struct
 
 import pytest
+
 from ansible_collections.netpath.mtu.plugins.module_utils import icmp_socket, pmtu
 
 

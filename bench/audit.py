@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Benchmark: how the audit's wall time grows with the number of hosts (5, 10, 20 lab hosts).
+
+Builds a star of N lab hosts around a hub router (each a real container with its own link and a
+WireGuard tunnel to the hub), runs `ansible-playbook netpath.mtu.audit` on them with 10 forks
+(facts, a probe to each WireGuard endpoint, findings, the report), and prints the wall time per
+size and per host. Exits non-zero if an audit fails or finds anything on these healthy hosts.
+
+Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "lab"))
+
+from netpath_lab import build, docker, model  # noqa: E402
+
+HUB = "sc-hub"
+
+
+def star(size):
+    """A lab description: `size` hosts, each on its own 1500 link to the hub and tunnelled to it."""
+    hosts = {HUB: {"sysctl": {"net.ipv4.ip_forward": 1}, "wireguard": [{
+        "name": "wg0", "addresses": ["10.101.0.1/24"], "listen_port": 51820, "mtu": 1420,
+        "peers": [{"host": f"sc-{i:02d}", "endpoint": f"10.100.{i}.2:51820", "allowed_ips": [f"10.101.0.{i + 1}/32"],
+                   "keepalive": 25} for i in range(1, size + 1)]}]}}
+    links = []
+    for i in range(1, size + 1):
+        name = f"sc-{i:02d}"
+        hosts[name] = {"routes": [{"to": "10.100.0.0/16", "via": f"10.100.{i}.1"}], "wireguard": [{
+            "name": "wg0", "addresses": [f"10.101.0.{i + 1}/24"], "listen_port": 51820, "mtu": 1420,
+            "peers": [{"host": HUB, "endpoint": f"10.100.{i}.1:51820", "allowed_ips": ["10.101.0.1/32"],
+                       "keepalive": 25}]}]}
+        links.append({"mtu": 1500, "ends": [{"host": HUB, "ifname": f"eth{i}", "addresses": [f"10.100.{i}.1/24"]},
+                                            {"host": name, "ifname": "eth0", "addresses": [f"10.100.{i}.2/24"]}]})
+    shipped = model.load()
+    return model.parse({"image": {"suite": shipped.image_suite, "packages": list(shipped.image_packages)},
+                        "topologies": {"bench_star": {"seed": "none", "hosts": hosts, "links": links}}})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
+    args = parser.parse_args()
+    rows, ok = [], True
+    for size in args.sizes:
+        lab = star(size)
+        topo = lab.topologies["bench_star"]
+        image = docker.ensure_image(lab.image_suite, lab.image_packages)
+        started = time.monotonic()
+        build.up([topo], image, log=lambda message: None)
+        bring_up = time.monotonic() - started
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                inventory = Path(tmp) / "inventory.json"
+                hosts = sorted(h for h in topo.hosts if h != HUB)
+                inventory.write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": {
+                    "ansible_connection": "community.docker.docker",
+                    "ansible_python_interpreter": "/usr/bin/python3"}}}))
+                started = time.monotonic()
+                proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", "10", "netpath.mtu.audit",
+                                       "-e", f"netpath_report_dir={tmp}/report"],
+                                      capture_output=True, text=True, env=dict(os.environ), timeout=1800)
+                wall = time.monotonic() - started
+                report = json.loads((Path(tmp) / "report" / "report.json").read_text()) if proc.returncode == 0 else {}
+        finally:
+            build.down([topo])
+        findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
+        probes = sum(len(h.get("probes") or []) for h in report.get("hosts", {}).values())
+        good = proc.returncode == 0 and len(report.get("hosts", {})) == size and findings == 0 and probes == size
+        ok &= good
+        if proc.returncode != 0:
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+        rows.append((size, wall, wall / size, probes, findings, bring_up, good))
+    print("| hosts | audit wall time (s) | per host (s) | probes | findings | lab bring-up (s) | ok |")
+    print("|---|---|---|---|---|---|---|")
+    for size, wall, per_host, probes, findings, bring_up, good in rows:
+        mark = "yes" if good else "NO"
+        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {probes} | {findings} | {bring_up:.0f} | {mark} |")
+    print(f"\n{'PASS' if ok else 'FAIL'}: every audit completed, probed each host's tunnel endpoint and found nothing "
+          "on these healthy hosts")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The encapsulation overhead table: bytes each kind of tunnel adds, by outer IP family.
+
+The one place these numbers live; facts, findings, filters and roles all take them from here.
+"""
+
+# (kind, outer family) -> bytes added; family None means "not known", which takes the larger.
+OVERHEAD = {
+    # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
+    ("vxlan", 4): 50,
+    ("vxlan", 6): 70,
+    ("vxlan", None): 50,
+    # outer IP + UDP 8 + WireGuard header 16 + auth tag 16
+    ("wireguard", 4): 60,
+    ("wireguard", 6): 80,
+    ("wireguard", None): 80,
+    # like VXLAN, before options (each option adds its own length)
+    ("geneve", 4): 50,
+    ("geneve", 6): 70,
+    ("geneve", None): 50,
+    ("gre", 4): 24,
+    ("gre", 6): 44,
+    ("gre", None): 24,
+    ("ipip", 4): 20,
+    ("ipip", 6): 40,
+    ("ipip", None): 20,
+    # ESP in tunnel mode, worst case with AES-CBC and HMAC-SHA1 padding
+    ("ipsec", 4): 73,
+    ("ipsec", 6): 93,
+    ("ipsec", None): 73,
+    ("pppoe", 4): 8,
+    ("pppoe", 6): 8,
+    ("pppoe", None): 8,
+}
+# Tailscale's TUN device is always 1280, whatever its underlay allows.
+TAILSCALE_MTU = 1280
+ENCAPSULATIONS = sorted(set(kind for kind, _family in OVERHEAD)) + ["tailscale"]
+
+
+def overhead(kind, family=None):
+    """Bytes `kind` adds with an outer header of IP `family` (4, 6 or None); 0 for non-tunnels."""
+    if kind == "tailscale":
+        kind = "wireguard"
+    return OVERHEAD.get((kind, family), 0)
+
+
+def parse_layer(layer):
+    """A layer given as 'vxlan', 'wireguard/ipv6', 'wireguard6' or {kind: ..., family: ...}."""
+    if isinstance(layer, dict):
+        kind, family = layer.get("kind"), layer.get("family")
+    else:
+        kind, _sep, family = str(layer).partition("/")
+        if not family and kind[-1:] in ("4", "6") and kind[:-1] in ENCAPSULATIONS:
+            kind, family = kind[:-1], kind[-1]
+    kind = str(kind).lower()
+    if kind not in ENCAPSULATIONS:
+        raise ValueError("unknown encapsulation %r; known: %s" % (layer, ", ".join(ENCAPSULATIONS)))
+    family = {None: None, "": None, 4: 4, 6: 6, "4": 4, "6": 6, "ipv4": 4, "ipv6": 6}.get(family, "bad")
+    if family == "bad":
+        raise ValueError("unknown outer family in %r; use ipv4 or ipv6" % (layer,))
+    return kind, family
+
+
+def inner_mtu(outer_mtu, layers):
+    """MTU left inside `layers` (outermost first) on a link of `outer_mtu`."""
+    mtu = outer_mtu
+    for layer in layers:
+        kind, family = parse_layer(layer)
+        if kind == "tailscale":
+            mtu = min(TAILSCALE_MTU, mtu - overhead(kind, family))
+        else:
+            mtu -= overhead(kind, family)
+    return mtu

@@ -1,0 +1,339 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The finding rules: facts (ansible_facts.netpath_mtu) and probe results -> findings.
+
+Each rule is a function of the facts and probes that yields findings; `evaluate` runs them all.
+A finding names the interfaces and values that raised it, explains them in one paragraph, and
+names the role and variables that fix it. The ids are a contract (DESIGN.md).
+"""
+
+import ipaddress
+
+SEVERITIES = ("info", "warning", "error")
+# WireGuard re-handshakes every 2 minutes while it sends; with a keepalive it always sends.
+STALE_HANDSHAKE_SECONDS = 300
+SOFTIRQ_SHARE = 0.9
+SOFTIRQ_MIN_EVENTS = 1000000
+FIFO_QDISCS = ("pfifo_fast", "pfifo", "bfifo", "pfifo_head_drop")
+
+
+def finding(fid, severity, interface, evidence, explanation, role, variables):
+    return {"id": fid, "severity": severity, "interface": interface, "evidence": evidence,
+            "explanation": " ".join(explanation.split()), "fix": {"role": role, "vars": variables}}
+
+
+def _links(facts):
+    return facts.get("interfaces") or {}
+
+
+def pmtu_blackhole(facts, probes):
+    links = _links(facts)
+    for probe in probes:
+        if not probe.get("blackhole"):
+            continue
+        dev = probe.get("interface")
+        tunnels = [n for n, link in links.items() if link["kind"] == "wireguard" and link.get("underlay") == dev]
+        evidence = {"dest": probe.get("address") or probe.get("dest"), "pmtu": probe["pmtu"],
+                    "route_mtu": probe.get("route_mtu"), "interface": dev, "icmp_too_big": probe.get("icmp_too_big"),
+                    "recommended_mss": probe.get("recommended_mss")}
+        if tunnels:
+            wg = tunnels[0]
+            evidence.update(tunnel=wg, tunnel_mtu=links[wg]["mtu"], tunnel_overhead=links[wg]["overhead"])
+            role, variables = "netpath.mtu.wireguard_mtu", {"wireguard_mtu_interface": wg, "wireguard_mtu": "auto"}
+        else:
+            role, variables = "netpath.mtu.mss_clamp", {"mss_clamp_mss": probe.get("recommended_mss")}
+        yield finding("pmtu_blackhole", "error", tunnels[0] if tunnels else dev, evidence, """
+            Packets larger than %(pmtu)d bytes towards %(dest)s vanish on the path and no router says so
+            (no ICMP "fragmentation needed" / "packet too big" that explains them): a path-MTU black hole.
+            The route allows %(route)s bytes, so TCP starts with segments that do not fit; small requests
+            work and bulk transfers stall.%(tunnel)s Lower the MTU to fit the measured path and clamp TCP's
+            MSS to %(mss)s, and let the too-big messages through where the path filters them.""" % {
+            "pmtu": probe["pmtu"], "dest": evidence["dest"], "route": probe.get("route_mtu"),
+            "mss": probe.get("recommended_mss"),
+            "tunnel": " The WireGuard tunnel %s (MTU %d) rides on this path." % (tunnels[0], links[tunnels[0]]["mtu"])
+            if tunnels else ""}, role, variables)
+
+
+def mtu_exceeds_underlay(facts, probes):
+    for name, link in sorted(_links(facts).items()):
+        if link.get("max_inner_mtu") is None or link["mtu"] <= link["max_inner_mtu"]:
+            continue
+        evidence = {"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
+                    "underlay": link["underlay"], "underlay_mtu": link["underlay_mtu"],
+                    "max_inner_mtu": link["max_inner_mtu"]}
+        if link["kind"] == "wireguard":
+            role = "netpath.mtu.wireguard_mtu"
+            variables = {"wireguard_mtu_interface": name, "wireguard_mtu": link["max_inner_mtu"]}
+        else:
+            role, variables = "netpath.mtu.link_mtu", {"name": name, "mtu": link["max_inner_mtu"]}
+        yield finding("mtu_exceeds_underlay", "error", name, evidence, """
+            %(name)s (%(kind)s, MTU %(mtu)d) adds %(overhead)d bytes and rides on %(under)s (MTU
+            %(under_mtu)d): a full-size packet becomes %(outer)d bytes, more than %(under)s carries. Such
+            packets are fragmented or dropped; the largest inner packet that fits is %(max)d.""" % {
+            "name": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
+            "under": link["underlay"], "under_mtu": link["underlay_mtu"], "outer": link["mtu"] + link["overhead"],
+            "max": link["max_inner_mtu"]}, role, variables)
+
+
+def flannel_over_tunnel(facts, probes):
+    flannel, links = facts.get("flannel") or {}, _links(facts)
+    vxlan = links.get("flannel.1")
+    if not flannel.get("present") or not vxlan or not vxlan.get("underlay"):
+        return
+    carrier = links.get(vxlan["underlay"]) or {}
+    if carrier.get("kind") not in ("wireguard", "vxlan", "tun", "geneve", "gre", "ipip"):
+        return
+    physical = carrier.get("underlay")
+    fixed_mtu = links[physical]["mtu"] - vxlan["overhead"] if physical in links else None
+    evidence = {"interface": "flannel.1", "flannel_iface": flannel.get("iface") or vxlan["underlay"],
+                "carrier": vxlan["underlay"], "carrier_kind": carrier.get("kind"), "carrier_mtu": carrier.get("mtu"),
+                "flannel_mtu": flannel.get("mtu") or vxlan["mtu"], "physical": physical,
+                "flannel_mtu_on_physical": fixed_mtu, "config": flannel.get("config")}
+    yield finding("flannel_over_tunnel", "error", "flannel.1", evidence, """
+        flannel's VXLAN (flannel.1) rides on %(carrier)s, itself a %(ckind)s tunnel of MTU %(cmtu)s, so every pod
+        packet is encapsulated twice and pods get MTU %(fmtu)s. Bound to %(phys)s instead, flannel would give
+        pods %(fixed)s; the node can keep registering with its tunnel address (node-ip) while the VXLAN data
+        plane uses the faster link.""" % {
+        "carrier": vxlan["underlay"], "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
+        "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu},
+        "netpath.mtu.flannel_iface", {"flannel_iface": physical})
+
+
+def double_encapsulation(facts, probes):
+    flannel_reported = bool(list(flannel_over_tunnel(facts, probes)))
+    for chain in facts.get("chains") or []:
+        layers = [layer for layer in chain if layer["overhead"]]
+        if len(layers) < 2 or (flannel_reported and any(layer["interface"] == "flannel.1" for layer in layers)):
+            continue
+        top = layers[0]["interface"]
+        yield finding("double_encapsulation", "warning", top, {
+            "chain": [layer["interface"] for layer in chain], "overhead": sum(layer["overhead"] for layer in layers),
+            "mtus": dict((layer["interface"], layer["mtu"]) for layer in chain)}, """
+            %(top)s is a tunnel inside a tunnel (%(stack)s): %(overhead)d bytes of headers on every packet,
+            and an inner MTU that small packets hide and bulk transfers pay for. Bind the inner tunnel to the
+            physical link where the two ends can reach each other directly.""" % {
+            "top": top, "stack": " over ".join(layer["interface"] for layer in chain),
+            "overhead": sum(layer["overhead"] for layer in layers)}, "netpath.mtu.link_mtu", {"name": top})
+
+
+def docker_mtu_exceeds_uplink(facts, probes):
+    docker, links = facts.get("docker") or {}, _links(facts)
+    for name in sorted(docker.get("bridges") or {}):
+        link = links.get(name) or {}
+        uplink = link.get("underlay")
+        if not uplink or links[uplink]["kind"] in ("vxlan", "wireguard") or link["mtu"] <= links[uplink]["mtu"]:
+            continue
+        yield finding("docker_mtu_exceeds_uplink", "error", name, {
+            "bridge": name, "bridge_mtu": link["mtu"], "uplink": uplink, "uplink_mtu": links[uplink]["mtu"],
+            "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json")}, """
+            Docker's %(bridge)s and its containers' veths are at MTU %(bmtu)d but the uplink %(up)s carries
+            %(umtu)d (typically a cloud network's own VXLAN). Containers send segments the uplink cannot carry;
+            when the too-big messages do not make it back (NAT, filters), requests of a few kB time out while
+            small ones work and the host itself is fine. Set Docker's MTU to %(umtu)d (daemon.json "mtu", then
+            recreate the networks) and clamp TCP's MSS on FORWARD meanwhile.""" % {
+            "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"]},
+            "netpath.mtu.docker_mtu", {"docker_mtu": links[uplink]["mtu"]})
+
+
+def missing_mss_clamp(facts, probes):
+    sysctl, links = facts.get("sysctl") or {}, _links(facts)
+    if not sysctl.get("net.ipv4.ip_forward"):
+        return
+    if any(rule.get("chain") in ("FORWARD", "forward") for rule in facts.get("mss_clamp") or []):
+        return
+    for name, link in sorted(links.items()):
+        uplink = link.get("underlay")
+        if link["kind"] != "bridge" or not uplink or links[uplink]["kind"] in ("vxlan", "wireguard"):
+            continue
+        if link["mtu"] <= links[uplink]["mtu"]:
+            continue
+        yield finding("missing_mss_clamp", "warning", name, {
+            "bridge": name, "bridge_mtu": link["mtu"], "egress": uplink, "egress_mtu": links[uplink]["mtu"],
+            "ip_forward": sysctl.get("net.ipv4.ip_forward"), "clamp_rules": len(facts.get("mss_clamp") or [])}, """
+            This host forwards traffic from %(bridge)s (MTU %(bmtu)d) out of %(up)s (MTU %(umtu)d) and no TCPMSS
+            rule clamps the SYNs it forwards, so TCP connections from behind %(bridge)s negotiate segments that do
+            not fit the egress. A clamp in FORWARD makes both ends agree on %(mss)d-byte segments whatever path
+            MTU discovery manages.""" % {
+            "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
+            "mss": links[uplink]["mtu"] - 40}, "netpath.mtu.mss_clamp",
+            {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu", "mss_clamp_out_interface": uplink})
+
+
+def icmp_too_big_blocked(facts, probes):
+    filtering = facts.get("icmp_filtering") or {}
+    rules = filtering.get("rules") or []
+    if not rules:
+        return
+    yield finding("icmp_too_big_blocked", "error", None, {"rules": [r["rule"] for r in rules],
+                                                          "chains": sorted(set(r["chain"] for r in rules))}, """
+        This host's firewall drops ICMP "fragmentation needed" / ICMPv6 "packet too big" (%(n)d rule%(s)s).
+        Those messages are how path MTU discovery learns that a packet is too big; without them every
+        narrower link behind or through this host becomes a black hole for large packets. Accept exactly
+        these types (they are harmless) or at least the ones related to existing connections.""" % {
+        "n": len(rules), "s": "" if len(rules) == 1 else "s"}, "netpath.mtu.mss_clamp",
+        {"mss_clamp_allow_icmp_too_big": True})
+
+
+def rp_filter_strict(facts, probes):
+    sysctl, links = facts.get("sysctl") or {}, _links(facts)
+    rp = sysctl.get("rp_filter") or {}
+    rules = facts.get("routes", {}).get("rules") or []
+    custom_rules = [r for r in rules if r.get("table") not in ("local", "main", "default")]
+    tunnels = [n for n, link in links.items() if link["kind"] in ("wireguard", "vxlan")]
+    if not custom_rules and not tunnels:
+        return
+    for name in sorted(links):
+        if links[name]["kind"] == "loopback":
+            continue
+        effective = max(rp.get("all") or 0, rp.get(name) or 0)
+        if effective != 1:
+            continue
+        yield finding("rp_filter_strict", "warning", name, {
+            "interface": name, "rp_filter": rp.get(name), "rp_filter_all": rp.get("all"),
+            "policy_rules": len(custom_rules), "tunnels": tunnels}, """
+            Strict reverse-path filtering (rp_filter=1) is on for %(name)s on a host with %(why)s. When
+            replies come back by another interface than the route to their source (asymmetric routing, policy
+            routing, tunnels), the kernel drops them silently and the connection looks like a stall. Loose
+            mode (2) keeps the spoofing check without breaking asymmetric paths.""" % {
+            "name": name, "why": "policy routing rules" if custom_rules else "tunnels (%s)" % ", ".join(tunnels)},
+            "ansible.posix.sysctl", {"name": "net.ipv4.conf.%s.rp_filter" % name, "value": "2"})
+
+
+def softirq_single_core(facts, probes):
+    softirq = facts.get("softirq") or {}
+    counts = softirq.get("net_rx") or []
+    total = sum(counts)
+    if len(counts) < 2 or total < SOFTIRQ_MIN_EVENTS:
+        return
+    share = max(counts) / float(total)
+    if share < SOFTIRQ_SHARE:
+        return
+    cpu = counts.index(max(counts))
+    yield finding("softirq_single_core", "warning", None, {"cpu": cpu, "share": round(share, 3),
+                                                           "net_rx": counts}, """
+        CPU %(cpu)d handles %(pct).0f%% of all NET_RX softirqs on a %(n)d-CPU host: packet processing (and a
+        userspace or kernel tunnel's crypto) is pinned to one core, which caps throughput however fast the
+        link is. Spread interrupts and receive processing (RPS/RSS, irqbalance) or scale the gateway.""" % {
+        "cpu": cpu, "pct": share * 100, "n": len(counts)}, "netpath.mtu.qdisc", {})
+
+
+def udp_buffer_errors(facts, probes):
+    udp = (facts.get("counters") or {}).get("udp") or {}
+    errors = dict((k, v) for k, v in udp.items() if k in ("RcvbufErrors", "SndbufErrors") and v)
+    if not errors:
+        return
+    sysctl = facts.get("sysctl") or {}
+    yield finding("udp_buffer_errors", "warning", None, dict(errors, rmem_max=sysctl.get("net.core.rmem_max"),
+                                                             wmem_max=sysctl.get("net.core.wmem_max")), """
+        The kernel dropped UDP datagrams for want of socket buffer (%(errs)s). A UDP tunnel (WireGuard, VXLAN)
+        loses packets this way under load, which TCP inside it sees as congestion. Raise net.core.rmem_max /
+        wmem_max moderately and measure again; larger buffers also move queueing elsewhere.""" % {
+        "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items()))},
+        "ansible.posix.sysctl", {"name": "net.core.rmem_max", "value": "8388608"})
+
+
+def conntrack_drops(facts, probes):
+    conntrack = facts.get("conntrack") or {}
+    per_cpu = conntrack.get("per_cpu") or []
+    totals = dict((k, sum(cpu.get(k, 0) or 0 for cpu in per_cpu)) for k in ("drop", "insert_failed", "early_drop"))
+    full = conntrack.get("max") and conntrack.get("count", 0) >= 0.9 * conntrack["max"]
+    if not any(totals.values()) and not full:
+        return
+    yield finding("conntrack_drops", "warning", None, dict(totals, count=conntrack.get("count"),
+                                                           max=conntrack.get("max")), """
+        Connection tracking dropped packets (drop %(drop)d, insert_failed %(insert_failed)d, early_drop
+        %(early_drop)d; %(count)s of %(max)s entries in use). A gateway that tracks tunnel traffic statefully
+        loses packets when the table fills or inserts race, which looks like loss on the tunnel.""" % dict(
+        totals, count=conntrack.get("count"), max=conntrack.get("max")),
+        "ansible.posix.sysctl",
+        {"name": "net.netfilter.nf_conntrack_max", "value": str((conntrack.get("max") or 0) * 2)})
+
+
+def fifo_qdisc(facts, probes):
+    links, qdisc = _links(facts), facts.get("qdisc") or {}
+    for name in sorted(qdisc):
+        q = qdisc[name]
+        link = links.get(name) or {}
+        if q.get("kind") not in FIFO_QDISCS or link.get("kind") == "loopback":
+            continue
+        if not (q.get("drops") or q.get("backlog") or q.get("overlimits")):
+            continue  # a FIFO that never queued is harmless
+        evidence = {"interface": name, "qdisc": q["kind"], "drops": q.get("drops"), "backlog": q.get("backlog"),
+                    "overlimits": q.get("overlimits")}
+        explanation = """
+            %(name)s queues in a plain FIFO (%(kind)s) and it has dropped %(drops)s packets: under load one bulk
+            flow fills the queue and every other flow waits behind it. fq_codel (or cake) keeps queues short and
+            flows fair.""" % {"name": name, "kind": q["kind"], "drops": q.get("drops")}
+        yield finding("fifo_qdisc", "warning", name, evidence, explanation, "netpath.mtu.qdisc",
+                      {"qdisc_interfaces": [name]})
+
+
+# Addresses a host behind NAT has: RFC 1918, CGNAT (RFC 6598), IPv6 ULA.
+NAT_NETWORKS = [ipaddress.ip_network(n)
+                for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
+
+
+def _private(address):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in NAT_NETWORKS if net.version == ip.version)
+
+
+def wireguard_stale_handshake(facts, probes):
+    for name, wg in sorted((facts.get("wireguard") or {}).items()):
+        for peer in wg.get("peers") or []:
+            age = peer.get("handshake_age")
+            never = not peer.get("latest_handshake") and (peer.get("tx_bytes") or 0) > 0
+            stale = age is not None and age > STALE_HANDSHAKE_SECONDS and peer.get("persistent_keepalive")
+            if not (never or stale):
+                continue
+            yield finding("wireguard_stale_handshake", "warning", name, {
+                "interface": name, "endpoint": peer.get("endpoint"), "handshake_age": age,
+                "persistent_keepalive": peer.get("persistent_keepalive"), "tx_bytes": peer.get("tx_bytes"),
+                "rx_bytes": peer.get("rx_bytes")}, """
+                The peer at %(ep)s on %(name)s has %(what)s: the tunnel is not up, whatever the interface's state.
+                Check that its endpoint is reachable over UDP, the keys match, and NAT state has not expired.""" % {
+                "ep": peer.get("endpoint"), "name": name,
+                "what": "never completed a handshake though packets were sent" if never else
+                "not handshaken for %d s despite a keepalive" % age},
+                "netpath.mtu.wireguard_mtu", {"wireguard_mtu_interface": name})
+
+
+def wireguard_no_keepalive(facts, probes):
+    links = _links(facts)
+    for name, wg in sorted((facts.get("wireguard") or {}).items()):
+        underlay = links.get((links.get(name) or {}).get("underlay")) or {}
+        addresses = [a.split("/")[0] for a in underlay.get("addresses", [])]
+        for peer in wg.get("peers") or []:
+            if peer.get("persistent_keepalive") or not peer.get("endpoint"):
+                continue
+            endpoint = peer["endpoint"].rsplit(":", 1)[0].strip("[]")
+            local_private = addresses and all(_private(a) for a in addresses)
+            if not local_private or _private(endpoint):
+                continue
+            yield finding("wireguard_no_keepalive", "info", name, {
+                "interface": name, "endpoint": peer["endpoint"], "local_addresses": addresses}, """
+                %(name)s reaches its peer at %(ep)s (a public address) from a private one, so it is most likely
+                behind NAT, and it sends no keepalive: once the NAT mapping expires the peer cannot reach this
+                host until it sends something itself. PersistentKeepalive = 25 keeps the mapping open.""" % {
+                "name": name, "ep": peer["endpoint"]}, "netpath.mtu.wireguard_mtu",
+                {"wireguard_mtu_interface": name, "wireguard_mtu_keepalive": 25})
+
+
+RULES = (pmtu_blackhole, mtu_exceeds_underlay, flannel_over_tunnel, double_encapsulation, docker_mtu_exceeds_uplink,
+         missing_mss_clamp, icmp_too_big_blocked, rp_filter_strict, softirq_single_core, udp_buffer_errors,
+         conntrack_drops, fifo_qdisc, wireguard_stale_handshake, wireguard_no_keepalive)
+IDS = tuple(rule.__name__ for rule in RULES)
+
+
+def evaluate(facts, probes=None, host=None):
+    """Every finding the rules raise for one host, errors first."""
+    result = []
+    for rule in RULES:
+        for item in rule(facts or {}, [p for p in probes or [] if isinstance(p, dict) and "pmtu" in p]):
+            item["host"] = host
+            result.append(item)
+    return sorted(result, key=lambda f: (-SEVERITIES.index(f["severity"]), f["id"], f["interface"] or ""))

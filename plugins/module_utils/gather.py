@@ -1,0 +1,256 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How mtu_facts reads a host: which commands and files feed which part of the facts.
+
+Each method returns one part from the tools' output (parsed in parsers.py, interpreted in
+topology.py) or raises Unavailable with the reason. Commands run through the module's
+run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
+"""
+
+import json
+import os
+import time
+
+from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
+from ansible_collections.netpath.mtu.plugins.module_utils import parsers, topology
+
+PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
+         "wireguard", "counters", "conntrack", "softirq", "routes")
+SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
+           "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
+K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
+FLANNEL_ENV = "/run/flannel/subnet.env"
+DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
+
+
+class Unavailable(Exception):
+    """A part cannot be gathered; the message says why."""
+
+
+class Gatherer:
+    def __init__(self, module, clock=time.time):
+        self.module = module
+        self.cache = {}
+        self.clock = clock
+
+    def run(self, tool, args):
+        """Output of a tool, cached per argv; Unavailable when it is missing or fails."""
+        key = (tool,) + tuple(args)
+        if key not in self.cache:
+            path = self.module.get_bin_path(tool)
+            if not path:
+                raise Unavailable("%s is not installed" % tool)
+            rc, out, err = self.module.run_command([path] + list(args))
+            if rc != 0:
+                raise Unavailable("%s %s failed: %s" % (tool, " ".join(args), (err or out).strip()[:200]))
+            self.cache[key] = out
+        return self.cache[key]
+
+    def read(self, path):
+        try:
+            with open(path) as handle:
+                return handle.read()
+        except OSError as exc:
+            raise Unavailable("cannot read %s: %s" % (path, exc.strerror)) from None
+
+    def exists(self, path):
+        return os.path.exists(path)
+
+    def route(self, address):
+        try:
+            return parsers.route_get(self.run("ip", ["-j", "route", "get", address]))
+        except (Unavailable, parsers.ParseError):
+            return None
+
+    def interfaces(self):
+        links = parsers.links(self.run("ip", ["-d", "-j", "addr", "show"]))
+        try:
+            wireguard = self.wireguard()
+        except Unavailable:
+            wireguard = {}
+        addresses = topology.wireguard_endpoints(wireguard) + topology.vxlan_addresses(links)
+        routes = dict((a, self.route(a)) for a in addresses)
+        default = None
+        for family in ("-4", "-6"):
+            default = default or parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
+        return topology.annotate(links, wireguard, routes, default)
+
+    def wireguard(self):
+        return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())
+
+    def flannel(self):
+        env, config = {}, None
+        if self.exists(FLANNEL_ENV):
+            for line in self.read(FLANNEL_ENV).splitlines():
+                key, sep, value = line.partition("=")
+                if sep:
+                    env[key.strip()] = value.strip()
+        iface = None
+        if self.exists(K3S_CONFIG):
+            config = K3S_CONFIG
+            for line in self.read(K3S_CONFIG).splitlines():
+                key, sep, value = line.partition(":")
+                if sep and key.strip() == "flannel-iface":
+                    iface = value.split("#", 1)[0].strip().strip("'\"") or None
+        services = [s for s in ("k3s", "k3s-agent") if any(self.exists(d + s + ".service") for d in
+                                                           ("/etc/systemd/system/", "/lib/systemd/system/"))]
+        mtu = env.get("FLANNEL_MTU")
+        return {"present": bool(env or config), "iface": iface, "config": config, "subnet_env": env,
+                "mtu": int(mtu) if mtu and mtu.isdigit() else None, "service": services[0] if services else None}
+
+    def docker(self, links):
+        result = {"present": False, "daemon_json": None, "daemon_mtu": None, "networks": None,
+                  "bridges": dict((name, link["mtu"]) for name, link in links.items()
+                                  if link["kind"] == "bridge" and (name == "docker0" or name.startswith("br-")))}
+        if self.exists(DOCKER_DAEMON_JSON):
+            result["daemon_json"] = DOCKER_DAEMON_JSON
+            try:
+                result["daemon_mtu"] = json.loads(self.read(DOCKER_DAEMON_JSON) or "{}").get("mtu")
+            except ValueError as exc:
+                result["daemon_json_error"] = str(exc)
+        try:
+            ids = self.run("docker", ["network", "ls", "--quiet"]).split()
+            inspected = json.loads(self.run("docker", ["network", "inspect"] + ids)) if ids else []
+            result["networks"] = [{"name": n.get("Name"), "driver": n.get("Driver"),
+                                   "mtu": (n.get("Options") or {}).get("com.docker.network.driver.mtu")}
+                                  for n in inspected]
+        except (Unavailable, ValueError) as exc:
+            result["networks_unavailable"] = str(exc)
+        result["present"] = bool(result["bridges"] or result["daemon_json"] or result["networks"])
+        return result
+
+    def sysctl(self, links):
+        result = {}
+        for name in SYSCTLS:
+            try:
+                value = self.read("/proc/sys/" + name.replace(".", "/")).strip()
+            except Unavailable:
+                continue
+            result[name] = int(value) if value.lstrip("-").isdigit() else value
+        rp = {}
+        for name in ["all", "default"] + sorted(links):
+            try:
+                rp[name] = int(self.read("/proc/sys/net/ipv4/conf/%s/rp_filter" % name))
+            except (Unavailable, ValueError):
+                continue
+        result["rp_filter"] = rp
+        return result
+
+    def offloads(self, links):
+        result = {}
+        for name, link in sorted(links.items()):
+            if link["kind"] in ("physical", "vxlan", "wireguard") and parsers.valid_ifname(name):
+                try:
+                    result[name] = parsers.ethtool_features(self.run("ethtool", ["--json", "-k", name]))
+                except (Unavailable, parsers.ParseError):
+                    continue
+        return result
+
+    def firewall_outputs(self):
+        outputs = {}
+        for key, tool, args in (("ipv4", "iptables-save", []), ("ipv6", "ip6tables-save", []),
+                                ("nft", "nft", ["-j", "list", "ruleset"])):
+            try:
+                outputs[key] = self.run(tool, args)
+            except Unavailable:
+                continue
+        if not outputs:
+            raise Unavailable("neither iptables-save nor nft could be read (not root, or not installed)")
+        return outputs
+
+    def icmp_filtering(self):
+        outputs = self.firewall_outputs()
+        rules = []
+        for family in ("ipv4", "ipv6"):
+            if family in outputs:
+                rules += parsers.iptables_too_big_drops(outputs[family], family)
+        if "nft" in outputs:
+            rules += parsers.nft_too_big_drops(outputs["nft"])
+        return {"drops_too_big": bool(rules), "rules": rules}
+
+    def mss_clamp(self):
+        outputs = self.firewall_outputs()
+        return clamps.find_clamp_rules(outputs.get("ipv4", ""), outputs.get("ipv6", ""), outputs.get("nft", ""))
+
+    def counters(self, links):
+        interfaces = {}
+        for name in sorted(links):
+            stats = {}
+            for counter in ("rx_dropped", "tx_dropped", "rx_errors", "tx_errors"):
+                try:
+                    stats[counter] = int(self.read("/sys/class/net/%s/statistics/%s" % (name, counter)))
+                except (Unavailable, ValueError):
+                    continue
+            interfaces[name] = stats
+        udp = parsers.proc_table(self.read("/proc/net/snmp"), "Udp")
+        if self.exists("/proc/net/snmp6"):
+            six = parsers.snmp6(self.read("/proc/net/snmp6"))
+            for name in ("RcvbufErrors", "SndbufErrors", "InErrors"):
+                udp[name] = (udp.get(name) or 0) + (six.get("Udp6" + name) or 0)
+        kept = ("RcvbufErrors", "SndbufErrors", "InErrors", "InDatagrams")
+        return {"interfaces": interfaces, "udp": dict((k, udp.get(k)) for k in kept)}
+
+    def conntrack(self):
+        if not self.exists("/proc/sys/net/netfilter/nf_conntrack_count"):
+            raise Unavailable("connection tracking is not loaded (no /proc/sys/net/netfilter/nf_conntrack_count)")
+        result = {"count": int(self.read("/proc/sys/net/netfilter/nf_conntrack_count")),
+                  "max": int(self.read("/proc/sys/net/netfilter/nf_conntrack_max"))}
+        result["per_cpu"] = parsers.conntrack_stat(self.read("/proc/net/stat/nf_conntrack")) \
+            if self.exists("/proc/net/stat/nf_conntrack") else []
+        return result
+
+    def softirq(self):
+        counts = parsers.softirqs(self.read("/proc/softirqs"))
+        total = float(sum(counts)) or 1.0
+        return {"net_rx": counts, "share": [round(c / total, 3) for c in counts]}
+
+    def routes(self, targets):
+        rules = []
+        for family in ("-4", "-6"):
+            try:
+                rules += parsers.rules(self.run("ip", [family, "-j", "rule", "show"]))
+            except Unavailable:
+                continue
+        return {"targets": dict((t, self.route(t)) for t in targets), "rules": rules}
+
+
+# Parts that need the interfaces (read once for all of them).
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters")
+
+
+def gather(gatherer, parts, route_targets):
+    """The netpath_mtu facts of `parts`; what cannot be read goes to `unavailable` with the reason."""
+    facts = {"version": 1, "gathered": [], "unavailable": {}}
+    links = {}
+    if set(parts) & set(NEEDS_LINKS):
+        try:
+            links = gatherer.interfaces()
+        except (Unavailable, ValueError) as exc:
+            for part in NEEDS_LINKS:
+                facts["unavailable"][part] = "interfaces: %s" % exc
+    calls = {
+        "interfaces": lambda: links,
+        "chains": lambda: topology.chains(links),
+        "flannel": gatherer.flannel,
+        "docker": lambda: gatherer.docker(links),
+        "sysctl": lambda: gatherer.sysctl(links),
+        "offloads": lambda: gatherer.offloads(links),
+        "qdisc": lambda: parsers.qdiscs(gatherer.run("tc", ["-s", "-j", "qdisc", "show"])),
+        "mss_clamp": gatherer.mss_clamp,
+        "icmp_filtering": gatherer.icmp_filtering,
+        "wireguard": gatherer.wireguard,
+        "counters": lambda: gatherer.counters(links),
+        "conntrack": gatherer.conntrack,
+        "softirq": gatherer.softirq,
+        "routes": lambda: gatherer.routes(route_targets),
+    }
+    for part in parts:
+        if part in facts["unavailable"]:
+            continue
+        try:
+            facts[part] = calls[part]()
+            facts["gathered"].append(part)
+        except (Unavailable, ValueError) as exc:
+            facts["unavailable"][part] = str(exc)
+    return facts

@@ -1,0 +1,52 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A link's MTU and the limits its device takes, from `ip -d -j link show dev NAME`, as plain functions."""
+
+import json
+
+# IPv4 needs 68 (RFC 791); 65535 is the largest MTU an IP packet can fill (and what ip(8) reports
+# as max_mtu for software devices such as veth and bridges).
+MTU_LIMITS = (68, 65535)
+IPV6_MIN_MTU = 1280
+
+
+class LinkError(ValueError):
+    pass
+
+
+def parse_link(text, name):
+    """{name, mtu, min_mtu, max_mtu, kind} of a link; min_mtu/max_mtu None when the device sets none (0)."""
+    try:
+        links = json.loads(text) if text.strip() else []
+    except ValueError as exc:
+        raise LinkError("ip -d -j link show dev %s: not JSON (%s)" % (name, exc)) from None
+    if not isinstance(links, list) or not links or not isinstance(links[0], dict) or "mtu" not in links[0]:
+        raise LinkError("ip -d -j link show dev %s: no link in %r" % (name, text[:200]))
+    link = links[0]
+    return {
+        "name": link.get("ifname", name),
+        "mtu": int(link["mtu"]),
+        "min_mtu": link.get("min_mtu") or None,
+        "max_mtu": link.get("max_mtu") or None,
+        "kind": (link.get("linkinfo") or {}).get("info_kind"),
+    }
+
+
+def check_mtu(mtu, link=None):
+    """None when the MTU can be set, else the message naming it and the limit it breaks."""
+    low, high = MTU_LIMITS
+    if isinstance(mtu, bool) or not isinstance(mtu, int):
+        return "mtu=%r is not an integer" % (mtu,)
+    if not low <= mtu <= high:
+        return "mtu=%d is outside %d..%d" % (mtu, low, high)
+    if link is None:
+        return None
+    kind = " (%s)" % link["kind"] if link.get("kind") else ""
+    if link["min_mtu"] is not None and mtu < link["min_mtu"]:
+        return "mtu=%d is below the smallest MTU device %s%s takes, min_mtu %d" % (mtu, link["name"], kind,
+                                                                                   link["min_mtu"])
+    if link["max_mtu"] is not None and mtu > link["max_mtu"]:
+        return "mtu=%d is above the largest MTU device %s%s takes, max_mtu %d" % (mtu, link["name"], kind,
+                                                                                  link["max_mtu"])
+    return None

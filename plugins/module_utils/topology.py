@@ -1,0 +1,108 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What each interface rides on: underlays, overheads, and the stacks of encapsulation they form.
+
+Plain functions on parsed data (parsers.links, parsers.wireguard_dump and route look-ups).
+"""
+
+import ipaddress
+
+from ansible_collections.netpath.mtu.plugins.module_utils import encap, parsers
+
+TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "ipip")
+
+
+def _family(address):
+    try:
+        return ipaddress.ip_address(address).version
+    except ValueError:
+        return None
+
+
+def wireguard_endpoints(wireguard):
+    """Addresses of every WireGuard peer endpoint, whose routes tell the tunnels' underlays."""
+    return sorted(set(parsers.endpoint_host(peer["endpoint"]) for wg in (wireguard or {}).values()
+                      for peer in wg["peers"] if peer["endpoint"]))
+
+
+def vxlan_addresses(links):
+    """Addresses whose routes tell the underlay of VXLAN devices bound to no device."""
+    result = set()
+    for link in links.values():
+        vxlan = link.get("vxlan")
+        if vxlan and not link.get("parent"):
+            result.update(a for a in (vxlan.get("remote"), vxlan.get("local")) if a)
+    return sorted(result)
+
+
+def annotate(links, wireguard, routes, default_dev):
+    """Add kind corrections, underlay, underlay_mtu, overhead and max_inner_mtu to `links` in place.
+
+    routes: address -> route dict (parsers.route_get) for the addresses named by
+    wireguard_endpoints() and vxlan_addresses(); default_dev: the default route's device.
+    """
+    wireguard = wireguard or {}
+    for name, link in links.items():
+        if name in wireguard or link["kind"] == "wireguard":
+            link["implementation"] = "kernel" if link["kind"] == "wireguard" else "userspace"
+            link["kind"] = "wireguard"
+        elif link["kind"] == "tun" and name.startswith("tailscale"):
+            link["kind"], link["implementation"] = "wireguard", "tailscale"
+    for name, link in links.items():
+        underlay, family = None, None
+        if link["kind"] == "wireguard":
+            underlay, family = _wireguard_underlay(wireguard.get(name), links, routes, default_dev)
+        elif link["kind"] in TUNNELS:
+            vxlan = link.get("vxlan") or {}
+            address = vxlan.get("remote") or vxlan.get("local")
+            family = _family(address) if address else None
+            underlay = link.get("parent") or (routes.get(address) or {}).get("dev")
+        elif link["kind"] == "bridge":
+            # Pods behind flannel's cni0 leave through the overlay; other bridges through the default route.
+            underlay = "flannel.1" if name == "cni0" and "flannel.1" in links else default_dev
+        elif link["kind"] in ("macvlan", "ipvlan", "vlan"):
+            underlay = link.get("parent")
+        if underlay == name or underlay not in links:
+            underlay = None
+        link["underlay"] = underlay
+        link["underlay_mtu"] = links[underlay]["mtu"] if underlay else None
+        link["outer_family"] = family
+        tunnel = link["kind"] in TUNNELS
+        link["overhead"] = encap.overhead(link["kind"], family) if tunnel else 0
+        if tunnel and underlay:
+            layer = "tailscale" if link.get("implementation") == "tailscale" else link["kind"]
+            link["max_inner_mtu"] = encap.inner_mtu(link["underlay_mtu"], [{"kind": layer, "family": family}])
+        else:
+            link["max_inner_mtu"] = None
+    return links
+
+
+def _wireguard_underlay(wg, links, routes, default_dev):
+    """The narrowest interface any peer's endpoint is reached by, and that endpoint's family."""
+    best = None
+    for peer in (wg or {}).get("peers", []):
+        if not peer.get("endpoint"):
+            continue
+        host = parsers.endpoint_host(peer["endpoint"])
+        dev = (routes.get(host) or {}).get("dev")
+        if dev in links and (best is None or links[dev]["mtu"] < links[best[0]]["mtu"]):
+            best = (dev, _family(host))
+    return best or (default_dev, None)
+
+
+def chains(links):
+    """Each stack of encapsulation from a top interface down to a link with no underlay."""
+    used = set(link["underlay"] for link in links.values() if link.get("underlay"))
+    result = []
+    for name in sorted(links):
+        if name in used or not links[name].get("underlay"):
+            continue
+        chain, seen = [], set()
+        while name and name not in seen:
+            seen.add(name)
+            link = links[name]
+            chain.append({"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"]})
+            name = link.get("underlay")
+        result.append(chain)
+    return result

@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+module: mtu_facts
+short_description: Gather everything that decides a host's MTUs, in one call
+version_added: 0.1.0
+description:
+  - Sets C(ansible_facts.netpath_mtu) with the interfaces and what each rides on (underlay, overhead,
+    largest inner MTU that fits), each stack of encapsulations down to a physical link, flannel and
+    Docker settings, the sysctls, offloads, queueing disciplines, TCPMSS clamps and ICMP filtering of
+    both firewall backends, WireGuard peers (never a key), drop and error counters, conntrack,
+    softirq load per CPU, and routes to given targets with the policy rules.
+  - Reads the tools' JSON output (C(ip -j), C(tc -j), C(nft -j), C(ethtool --json)), C(wg show all dump),
+    C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s) and
+    C(/etc/docker).
+  - A part that cannot be read (a tool missing, a file unreadable, a kernel feature absent) is left
+    out and named in C(unavailable) with the reason; it does not fail the task.
+  - The fact layout is described in the collection's C(docs/mtu_facts.md); the
+    P(netpath.mtu.findings#filter) filter turns it into findings.
+author:
+  - netpath.mtu developers (@netpath)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.facts
+attributes:
+  check_mode:
+    support: full
+    details: Only reads.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+options:
+  gather_subset:
+    description:
+      - Parts to gather. V(all), or a list of part names; a name with C(!) in front leaves that part out
+        of V(all).
+      - Parts are V(interfaces), V(chains), V(flannel), V(docker), V(sysctl), V(offloads), V(qdisc),
+        V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes).
+        V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
+    type: list
+    elements: str
+    default: [all]
+  route_targets:
+    description: Addresses whose route (device, source, gateway, MTU) the V(routes) part reports.
+    type: list
+    elements: str
+    default: []
+notes:
+  - Run with C(become) for the firewall parts (iptables-save, nft) and C(wg); without root they show
+    in C(unavailable).
+"""
+
+EXAMPLES = r"""
+- name: Gather the MTU facts
+  netpath.mtu.mtu_facts:
+
+- name: Show each stack of encapsulation
+  ansible.builtin.debug:
+    msg: "{{ ansible_facts.netpath_mtu.chains }}"
+
+- name: Only interfaces and routes to the peers
+  netpath.mtu.mtu_facts:
+    gather_subset: [interfaces, routes]
+    route_targets: [203.0.113.7]
+"""
+
+RETURN = r"""
+ansible_facts:
+  description: The facts.
+  returned: always
+  type: dict
+  contains:
+    netpath_mtu:
+      description: Everything gathered; the layout is in the collection's C(docs/mtu_facts.md).
+      type: dict
+      sample:
+        version: 1
+        gathered: [interfaces, chains]
+        unavailable: {docker: docker is not installed}
+        interfaces:
+          wg0: {mtu: 1420, kind: wireguard, underlay: eth0, underlay_mtu: 1500, overhead: 60, max_inner_mtu: 1440}
+        chains:
+          - - {interface: wg0, kind: wireguard, mtu: 1420, overhead: 60}
+            - {interface: eth0, kind: physical, mtu: 1500, overhead: 0}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netpath.mtu.plugins.module_utils.gather import PARTS, Gatherer, gather
+
+
+def selected_parts(module, subset):
+    wanted, excluded = set(), set()
+    for item in subset:
+        name = item[1:] if item.startswith("!") else item
+        if name not in PARTS + ("all",):
+            module.fail_json(msg="gather_subset: unknown part %r; known: all, %s" % (item, ", ".join(PARTS)))
+        (excluded if item.startswith("!") else wanted).add(name)
+    if "all" in wanted or not wanted:
+        wanted = set(PARTS)
+    return [p for p in PARTS if p in wanted and p not in excluded]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            gather_subset=dict(type="list", elements="str", default=["all"]),
+            route_targets=dict(type="list", elements="str", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    parts = selected_parts(module, module.params["gather_subset"])
+    facts = gather(Gatherer(module), parts, module.params["route_targets"])
+    module.exit_json(changed=False, ansible_facts={"netpath_mtu": facts})
+
+
+if __name__ == "__main__":
+    main()

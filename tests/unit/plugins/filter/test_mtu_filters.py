@@ -1,0 +1,39 @@
+"""The inner_mtu and findings filters."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netpath.mtu.plugins.filter import mtu
+
+
+@pytest.mark.parametrize(("outer", "layers", "inner"), [
+    (1500, ["vxlan", "wireguard"], 1370),  # DESIGN.md's example
+    (1500, ["wireguard/ipv4"], 1440),
+    (1500, ["wireguard6"], 1420),
+    (1450, [{"kind": "vxlan", "family": "ipv6"}], 1380),
+    (1500, ["wireguard", "vxlan"], 1370),
+    (1500, ["tailscale"], 1280),
+    (1500, ["tailscale", "vxlan"], 1230),  # seed 000: flannel over tailscale0
+    (1500, "pppoe", 1492),
+    ("1500", [], 1500),
+])
+def test_inner_mtu(outer, layers, inner):
+    assert mtu.inner_mtu(outer, layers) == inner
+
+
+@pytest.mark.parametrize(("outer", "layers", "message"), [
+    (1500, ["vxlam"], "unknown encapsulation 'vxlam'; known: geneve, gre, ipip, ipsec, pppoe, vxlan, wireguard"),
+    (1500, ["vxlan/ipv5"], "unknown outer family"),
+    ("big", ["vxlan"], "the MTU must be a number, got 'big'"),
+])
+def test_inner_mtu_refuses_bad_input(outer, layers, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        mtu.inner_mtu(outer, layers)
+
+
+def test_findings_filter_checks_its_input():
+    with pytest.raises(AnsibleFilterError, match="expected the netpath_mtu facts"):
+        mtu.findings("not facts")
+    with pytest.raises(AnsibleFilterError, match="probes must be a list"):
+        mtu.findings({}, probes="10.0.0.1")
+    assert mtu.findings({}, [], "h") == []

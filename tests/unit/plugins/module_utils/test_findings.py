@@ -1,0 +1,136 @@
+"""Each finding rule on small hand-made facts: when it fires, when it must not, what it says."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.netpath.mtu.plugins.module_utils import findings
+
+DESIGN_IDS = ["pmtu_blackhole", "mtu_exceeds_underlay", "double_encapsulation", "flannel_over_tunnel",
+              "docker_mtu_exceeds_uplink", "missing_mss_clamp", "icmp_too_big_blocked", "rp_filter_strict",
+              "softirq_single_core", "udp_buffer_errors", "conntrack_drops", "fifo_qdisc",
+              "wireguard_stale_handshake", "wireguard_no_keepalive"]
+
+
+def link(kind="veth", mtu=1500, underlay=None, underlay_mtu=None, overhead=0, max_inner=None, addresses=()):
+    return {"kind": kind, "mtu": mtu, "underlay": underlay, "underlay_mtu": underlay_mtu, "overhead": overhead,
+            "max_inner_mtu": max_inner, "addresses": list(addresses)}
+
+
+def ids(facts, probes=None):
+    return [f["id"] for f in findings.evaluate(facts, probes, "h")]
+
+
+def test_every_design_id_has_a_rule():
+    assert sorted(findings.IDS) == sorted(DESIGN_IDS)
+
+
+def test_an_empty_host_has_no_findings():
+    assert findings.evaluate({}, [], "h") == []
+
+
+def test_double_encapsulation_outside_flannel():
+    facts = {"interfaces": {"vx0": link("vxlan", 1370, "wg0", 1420, 50, 1370),
+                            "wg0": link("wireguard", 1420, "eth0", 1500, 80, 1420),
+                            "eth0": link()},
+             "chains": [[{"interface": "vx0", "kind": "vxlan", "mtu": 1370, "overhead": 50},
+                         {"interface": "wg0", "kind": "wireguard", "mtu": 1420, "overhead": 80},
+                         {"interface": "eth0", "kind": "veth", "mtu": 1500, "overhead": 0}]]}
+    (finding,) = findings.evaluate(facts, [], "h")
+    assert finding["id"] == "double_encapsulation" and finding["evidence"]["overhead"] == 130
+    assert finding["evidence"]["chain"] == ["vx0", "wg0", "eth0"]
+
+
+def test_rp_filter_strict_only_where_paths_can_be_asymmetric():
+    facts = {"interfaces": {"eth0": link(), "eth1": link()},
+             "sysctl": {"rp_filter": {"all": 0, "eth0": 1, "eth1": 0}}, "routes": {"rules": []}}
+    assert ids(facts) == []
+    facts["routes"]["rules"] = [{"priority": 100, "table": "vpn", "selector": {}}]
+    (finding,) = findings.evaluate(facts, [], "h")
+    assert (finding["id"], finding["interface"]) == ("rp_filter_strict", "eth0")
+    facts["sysctl"]["rp_filter"]["all"] = 1  # the kernel takes max(all, interface): all=1 makes eth1 strict
+    assert [f["interface"] for f in findings.evaluate(facts, [], "h")] == ["eth0", "eth1"]
+    facts["sysctl"]["rp_filter"]["eth1"] = 2  # ... and eth1=2 keeps it loose
+    assert [f["interface"] for f in findings.evaluate(facts, [], "h")] == ["eth0"]
+
+
+@pytest.mark.parametrize(("counts", "fires"), [
+    ([2000000, 10000], True), ([600000, 500000], False), ([5000, 0], False), ([3000000], False)])
+def test_softirq_single_core(counts, fires):
+    assert ids({"softirq": {"net_rx": counts}}) == (["softirq_single_core"] if fires else [])
+
+
+def test_udp_buffer_errors():
+    assert ids({"counters": {"udp": {"RcvbufErrors": 0, "SndbufErrors": 0}}}) == []
+    (finding,) = findings.evaluate({"counters": {"udp": {"RcvbufErrors": 17, "SndbufErrors": 0}},
+                                    "sysctl": {"net.core.rmem_max": 212992}}, [], "h")
+    assert finding["evidence"] == {"RcvbufErrors": 17, "rmem_max": 212992, "wmem_max": None}
+
+
+def test_conntrack_drops_and_a_full_table():
+    quiet = {"conntrack": {"count": 10, "max": 100, "per_cpu": [{"cpu": 0, "drop": 0, "insert_failed": 0}]}}
+    assert ids(quiet) == []
+    assert ids({"conntrack": {"count": 10, "max": 100, "per_cpu": [{"drop": 3}, {"insert_failed": 1}]}}) == [
+        "conntrack_drops"]
+    assert ids({"conntrack": {"count": 95, "max": 100, "per_cpu": []}}) == ["conntrack_drops"]
+
+
+def test_fifo_qdisc_only_when_it_queued():
+    facts = {"interfaces": {"eth0": link()}, "qdisc": {"eth0": {"kind": "pfifo_fast", "drops": 0, "backlog": 0}}}
+    assert ids(facts) == []
+    facts["qdisc"]["eth0"]["drops"] = 42
+    assert ids(facts) == ["fifo_qdisc"]
+    facts["qdisc"]["eth0"]["kind"] = "fq_codel"
+    assert ids(facts) == []
+
+
+def peer(**values):
+    base = {"endpoint": "203.0.113.7:51820", "latest_handshake": 1000, "handshake_age": 30,
+            "persistent_keepalive": 25, "tx_bytes": 100, "rx_bytes": 100}
+    base.update(values)
+    return base
+
+
+@pytest.mark.parametrize(("values", "fires"), [
+    ({}, False),
+    ({"handshake_age": 900}, True),  # a keepalive should have kept it fresh
+    ({"handshake_age": 900, "persistent_keepalive": None}, False),  # an idle tunnel without keepalive
+    ({"latest_handshake": 0, "handshake_age": None, "tx_bytes": 500}, True),  # sent, never answered
+    ({"latest_handshake": 0, "handshake_age": None, "tx_bytes": 0}, False),  # never used
+])
+def test_wireguard_stale_handshake(values, fires):
+    facts = {"wireguard": {"wg0": {"peers": [peer(**values)]}}}
+    assert ids(facts) == (["wireguard_stale_handshake"] if fires else [])
+
+
+def test_wireguard_no_keepalive_behind_nat_only():
+    interfaces = {"wg0": link("wireguard", 1420, "eth0", 1500, 60, 1440), "eth0": link(addresses=["192.168.1.5/24"])}
+    facts = {"interfaces": interfaces, "wireguard": {"wg0": {"peers": [peer(persistent_keepalive=None)]}}}
+    assert ids(facts) == ["wireguard_no_keepalive"]
+    facts["wireguard"]["wg0"]["peers"][0]["endpoint"] = "10.0.0.9:51820"  # a peer on the same private network
+    assert ids(facts) == []
+    interfaces["eth0"]["addresses"] = ["198.51.100.4/24"]  # this host has a public address
+    facts["wireguard"]["wg0"]["peers"][0]["endpoint"] = "203.0.113.7:51820"
+    assert ids(facts) == []
+
+
+def test_a_probe_that_is_not_a_black_hole_raises_nothing():
+    honest = {"dest": "10.61.0.2", "pmtu": 1380, "route_mtu": 1500, "blackhole": False, "icmp_too_big": 1380}
+    assert ids({}, [honest, {"failed": True, "msg": "does not answer"}]) == []
+
+
+def test_findings_come_errors_first_and_each_paragraph_is_one_line():
+    facts = {"softirq": {"net_rx": [2000000, 1]}, "icmp_filtering": {"rules": [{"rule": "-A OUTPUT ...",
+                                                                                "chain": "OUTPUT"}]}}
+    result = findings.evaluate(facts, [], "h")
+    assert [f["severity"] for f in result] == ["error", "warning"]
+    for finding in result:
+        assert "\n" not in finding["explanation"] and "  " not in finding["explanation"]
+        assert set(finding) == {"id", "severity", "host", "interface", "evidence", "explanation", "fix"}
+
+
+def test_the_docs_list_the_same_ids():
+    design = Path(__file__).resolve().parents[4] / "plugins" / "filter" / "findings.yml"
+    listed = design.read_text().split("ids are stable")[1].split("options:")[0]
+    assert sorted(re.findall(r"V\((\w+)\)", listed)) == sorted(DESIGN_IDS)
