@@ -18,10 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "lab"))
+from labhosts import bring_up, take_down, write_inventory
 
-from netpath_lab import build, docker, model  # noqa: E402
+from netpath_lab import model
 
 HUB = "sc-hub"
 
@@ -54,17 +53,13 @@ def main():
     for size in args.sizes:
         lab = star(size)
         topo = lab.topologies["bench_star"]
-        image = docker.ensure_image(lab.image_suite, lab.image_packages)
         started = time.monotonic()
-        build.up([topo], image, log=lambda message: None)
-        bring_up = time.monotonic() - started
+        bring_up([topo], lab)
+        bring_up_seconds = time.monotonic() - started
         try:
             with tempfile.TemporaryDirectory() as tmp:
-                inventory = Path(tmp) / "inventory.json"
-                hosts = sorted(h for h in topo.hosts if h != HUB)
-                inventory.write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": {
-                    "ansible_connection": "community.docker.docker",
-                    "ansible_python_interpreter": "/usr/bin/python3"}}}))
+                inventory = write_inventory(Path(tmp) / "inventory.json",
+                                            sorted(h for h in topo.hosts if h != HUB))
                 started = time.monotonic()
                 proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", "10", "netpath.mtu.audit",
                                        "-e", f"netpath_report_dir={tmp}/report"],
@@ -72,19 +67,19 @@ def main():
                 wall = time.monotonic() - started
                 report = json.loads((Path(tmp) / "report" / "report.json").read_text()) if proc.returncode == 0 else {}
         finally:
-            build.down([topo])
+            take_down([topo])
         findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
         probes = sum(len(h.get("probes") or []) for h in report.get("hosts", {}).values())
         good = proc.returncode == 0 and len(report.get("hosts", {})) == size and findings == 0 and probes == size
         ok &= good
         if proc.returncode != 0:
             print(proc.stdout[-2000:], proc.stderr[-2000:])
-        rows.append((size, wall, wall / size, probes, findings, bring_up, good))
+        rows.append((size, wall, wall / size, probes, findings, bring_up_seconds, good))
     print("| hosts | audit wall time (s) | per host (s) | probes | findings | lab bring-up (s) | ok |")
     print("|---|---|---|---|---|---|---|")
-    for size, wall, per_host, probes, findings, bring_up, good in rows:
+    for size, wall, per_host, probes, findings, up_seconds, good in rows:
         mark = "yes" if good else "NO"
-        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {probes} | {findings} | {bring_up:.0f} | {mark} |")
+        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {probes} | {findings} | {up_seconds:.0f} | {mark} |")
     print(f"\n{'PASS' if ok else 'FAIL'}: every audit completed, probed each host's tunnel endpoint and found nothing "
           "on these healthy hosts")
     return 0 if ok else 1

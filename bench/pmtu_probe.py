@@ -21,12 +21,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "lab"))
+from labhosts import REPO, bring_up, take_down, write_inventory
 
-from netpath_lab import build, docker, model  # noqa: E402
+from netpath_lab import docker
 
 TOPOLOGIES = ["wg_blackhole", "probe_paths"]
 # host, destination, family, true path MTU, is it a black hole, what the path is
@@ -101,15 +99,10 @@ def main():
     parser.add_argument("--keep", action="store_true", help="leave the lab topologies up")
     args = parser.parse_args()
 
-    lab = model.load()
-    topologies = lab.select(TOPOLOGIES)
-    image = docker.ensure_image(lab.image_suite, lab.image_packages)
-    build.up(topologies, image, log=lambda message: None)
+    topologies = bring_up(TOPOLOGIES)
     inventory = REPO / ".cache" / "bench-inventory.json"
     inventory.parent.mkdir(exist_ok=True)
-    hosts = sorted({path[0] for path in PATHS})
-    inventory.write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": {
-        "ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}))
+    write_inventory(inventory, sorted({path[0] for path in PATHS}))
     rows, ok = [], True
     try:
         for host, dest, family, truth, blackhole, what in PATHS:
@@ -128,7 +121,7 @@ def main():
             rows.append((what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup))
     finally:
         if not args.keep:
-            build.down(topologies)
+            take_down(topologies)
 
     print("| path | true PMTU | pmtu_probe | ms | probes | DF-ping bisection | ms | probes | tracepath | ms | "
           "bisection / pmtu_probe |")

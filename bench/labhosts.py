@@ -1,0 +1,30 @@
+"""What the benchmarks share: lab topologies brought up quietly, and an inventory of lab hosts."""
+
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "lab"))
+
+from netpath_lab import build, docker, model  # noqa: E402
+
+INVENTORY_VARS = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}
+
+
+def bring_up(topologies, lab=None):
+    """Bring up topologies (names, or Topology objects of `lab`) with the lab image; return them."""
+    lab = lab or model.load()
+    selected = lab.select(topologies) if topologies and isinstance(topologies[0], str) else topologies
+    build.up(selected, docker.ensure_image(lab.image_suite, lab.image_packages), log=lambda message: None)
+    return selected
+
+
+def take_down(topologies):
+    build.down(topologies)
+
+
+def write_inventory(path, hosts):
+    """An Ansible inventory (JSON) of lab hosts, reached through Docker."""
+    Path(path).write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": INVENTORY_VARS}}))
+    return path
