@@ -48,6 +48,12 @@ def run(argv: list[str], *, check: bool = True, input: str | None = None,
     return proc
 
 
+# Run on the image's root ($1) after the packages are in. iptables-persistent saves the firewall
+# rules of the machine building the image (Docker's own, FORWARD DROP among them) at install
+# time; a lab host must boot with no rules but the lab's.
+IMAGE_CLEANUP = ['rm -f "$1/etc/iptables/rules.v4" "$1/etc/iptables/rules.v6"']
+
+
 def _image_units() -> list[Path]:
     return sorted(IMAGE_FILES.glob("*.service"))
 
@@ -55,7 +61,7 @@ def _image_units() -> list[Path]:
 def image_tag(suite: str, packages: tuple[str, ...]) -> str:
     """The image is named after its package list and baked-in units, so a change builds a new one."""
     units = [(unit.name, unit.read_text()) for unit in _image_units()]
-    digest = hashlib.sha256(json.dumps([suite, sorted(packages), units]).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([suite, sorted(packages), units, IMAGE_CLEANUP]).encode()).hexdigest()[:12]
     return f"netpath-lab:{digest}"
 
 
@@ -65,7 +71,7 @@ def ensure_image(suite: str, packages: tuple[str, ...], log=print) -> str:
         return tag
     log(f"building {tag} from Debian {suite} packages (mmdebstrap | docker import)")
     started = time.monotonic()
-    hooks = []
+    hooks = [f"--customize-hook={command}" for command in IMAGE_CLEANUP]
     for unit in _image_units():
         hooks += [f"--customize-hook=copy-in {unit} /etc/systemd/system",
                   f'--customize-hook=chroot "$1" systemctl enable {unit.name}']

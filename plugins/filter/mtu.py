@@ -1,11 +1,11 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters netpath.mtu.inner_mtu and netpath.mtu.findings (documented in inner_mtu.yml, findings.yml)."""
+"""Filters inner_mtu, findings and wireguard_endpoints (documented in the .yml files of the same names)."""
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.module_utils import encap
+from ansible_collections.netpath.mtu.plugins.module_utils import encap, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
 
 
@@ -30,6 +30,13 @@ def findings(facts, probes=None, host=None):
     return rules.evaluate(facts, probes, host)
 
 
+def wireguard_endpoints(facts):
+    if not isinstance(facts, dict):
+        raise AnsibleFilterError("wireguard_endpoints: expected the netpath_mtu facts (a dict), got %s"
+                                 % type(facts).__name__)
+    return topology.wireguard_endpoints(facts.get("wireguard"))
+
+
 class FilterModule:
     def filters(self):
-        return {"inner_mtu": inner_mtu, "findings": findings}
+        return {"inner_mtu": inner_mtu, "findings": findings, "wireguard_endpoints": wireguard_endpoints}

@@ -25,6 +25,10 @@ IPV6_DONTFRAG = 62
 IPV6_UNICAST_HOPS = 16
 
 
+class SendRefused(Exception):
+    """This host refused to send a probe (EPERM/EACCES): its own firewall drops it."""
+
+
 def match(family, ident, pending, packets):
     """Pair received packets with pending probes.
 
@@ -89,6 +93,9 @@ class RawIcmpTransport:
             try:
                 self.sock.sendto(packet, (self.address, 0))
             except OSError as exc:
+                if exc.errno in (errno.EPERM, errno.EACCES):
+                    raise SendRefused("sending an echo request to %s was refused on this host (%s)"
+                                      % (self.address, exc.strerror)) from None
                 if exc.errno != errno.EMSGSIZE:
                     raise
                 # Larger than this host's own link: it never left, and that is the answer.

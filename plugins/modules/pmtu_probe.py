@@ -249,7 +249,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netpath.mtu.plugins.module_utils import parsers, pmtu
-from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport
+from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport, SendRefused
 
 FAMILIES = {"auto": 0, "ipv4": 4, "ipv6": 6}
 SOCKET_FAMILY = {socket.AF_INET: 4, socket.AF_INET6: 6}
@@ -344,6 +344,9 @@ def main():
             result.update(pmtu.locate(transport, family, min_size, result["pmtu"] + 1, params["max_hops"],
                                       result["wait_ms"] / 1000.0))
             result["elapsed_ms"] = round(result["elapsed_ms"] + (time.monotonic() - started) * 1000, 1)
+    except SendRefused as exc:
+        module.fail_json(msg="%s: a firewall rule in this host's OUTPUT chain drops the probes; allow ICMP echo "
+                         "requests to %s to measure the path" % (exc, address), probes_sent=transport.sent)
     except pmtu.DeadDestination as exc:
         module.fail_json(msg="%s (%s) does not answer: %s. This is not a black hole: the host is down, "
                          "unreachable, or drops ICMP echo." % (params["dest"], address, exc),

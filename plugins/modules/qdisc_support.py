@@ -57,9 +57,9 @@ options:
     default: true
   fail_when_missing:
     description:
-      - Fail when the kernel lacks the qdisc, with a message like C(the kernel 6.18.44 lacks the
-        sch_fq_codel module (not built in, not loadable\): cannot set fq_codel on eth0; nothing was
-        changed (evidence\)).
+      - "Fail when the kernel lacks the qdisc, with a message like: the kernel 6.18.44 lacks the
+        sch_fq_codel module (not built in, not loadable): cannot set fq_codel on eth0; nothing was
+        changed (the evidence)."
     type: bool
     default: false
 notes:

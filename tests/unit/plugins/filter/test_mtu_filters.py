@@ -37,3 +37,13 @@ def test_findings_filter_checks_its_input():
     with pytest.raises(AnsibleFilterError, match="probes must be a list"):
         mtu.findings({}, probes="10.0.0.1")
     assert mtu.findings({}, [], "h") == []
+
+
+def test_wireguard_endpoints_strip_ports_and_brackets():
+    facts = {"wireguard": {"wg0": {"peers": [{"endpoint": "10.2.0.2:51820"}, {"endpoint": "[fd00::2]:51820"},
+                                             {"endpoint": None}]},
+                           "wg1": {"peers": [{"endpoint": "10.2.0.2:51821"}]}}}
+    assert mtu.wireguard_endpoints(facts) == ["10.2.0.2", "fd00::2"]
+    assert mtu.wireguard_endpoints({}) == []
+    with pytest.raises(AnsibleFilterError, match="expected the netpath_mtu facts"):
+        mtu.wireguard_endpoints([])
