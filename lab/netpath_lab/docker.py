@@ -50,8 +50,17 @@ def run(argv: list[str], *, check: bool = True, input: str | None = None,
 
 # Run on the image's root ($1) after the packages are in. iptables-persistent saves the firewall
 # rules of the machine building the image (Docker's own, FORWARD DROP among them) at install
-# time; a lab host must boot with no rules but the lab's.
-IMAGE_CLEANUP = ['rm -f "$1/etc/iptables/rules.v4" "$1/etc/iptables/rules.v6"']
+# time; a lab host must boot with no rules but the lab's. Docker's engine is in the image for the
+# docker_mtu scenario but must not start on every host (it would add its own bridge and FORWARD
+# DROP). cloud-init stays dormant until a NoCloud seed is put on a host (ds-identify finds no
+# datasource otherwise) and never touches the lab's interfaces.
+IMAGE_CLEANUP = [
+    'rm -f "$1/etc/iptables/rules.v4" "$1/etc/iptables/rules.v6"',
+    'chroot "$1" systemctl disable docker.service docker.socket containerd.service',
+    'mkdir -p "$1/etc/cloud/cloud.cfg.d" && printf "%s\\n" "network: {config: disabled}" "locale: C.UTF-8"'
+    ' "manage_etc_hosts: false" "preserve_hostname: true"'
+    ' > "$1/etc/cloud/cloud.cfg.d/99-netpath-lab.cfg"',
+]
 
 
 def _image_units() -> list[Path]:
