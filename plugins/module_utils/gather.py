@@ -8,7 +8,6 @@ topology.py) or raises Unavailable with the reason. Commands run through the mod
 run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
 """
 
-import json
 import os
 import time
 
@@ -22,6 +21,8 @@ SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
 DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
+DOCKER_SOCKET = "/var/run/docker.sock"
+DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
 class Unavailable(Exception):
@@ -100,23 +101,42 @@ class Gatherer:
                 "mtu": int(mtu) if mtu and mtu.isdigit() else None, "service": services[0] if services else None}
 
     def docker(self, links):
+        """Docker's MTU settings, bridges and networks, and the uplink they leave by.
+
+        The networks come from the docker CLI, which is only asked when the daemon's socket is
+        there: without a daemon every call would cost a timeout on every audit.
+        """
+        uplink = None
+        for family in ("-4", "-6"):
+            try:
+                uplink = uplink or parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
+            except (Unavailable, parsers.ParseError):
+                continue
         result = {"present": False, "daemon_json": None, "daemon_mtu": None, "networks": None,
-                  "bridges": dict((name, link["mtu"]) for name, link in links.items()
-                                  if link["kind"] == "bridge" and (name == "docker0" or name.startswith("br-")))}
+                  "uplink": {"name": uplink, "mtu": links[uplink]["mtu"]} if uplink in links else None}
         if self.exists(DOCKER_DAEMON_JSON):
             result["daemon_json"] = DOCKER_DAEMON_JSON
             try:
-                result["daemon_mtu"] = json.loads(self.read(DOCKER_DAEMON_JSON) or "{}").get("mtu")
-            except ValueError as exc:
+                result["daemon_mtu"] = parsers.docker_daemon_json(self.read(DOCKER_DAEMON_JSON)).get("mtu")
+            except parsers.ParseError as exc:
                 result["daemon_json_error"] = str(exc)
-        try:
-            ids = self.run("docker", ["network", "ls", "--quiet"]).split()
-            inspected = json.loads(self.run("docker", ["network", "inspect"] + ids)) if ids else []
-            result["networks"] = [{"name": n.get("Name"), "driver": n.get("Driver"),
-                                   "mtu": (n.get("Options") or {}).get("com.docker.network.driver.mtu")}
-                                  for n in inspected]
-        except (Unavailable, ValueError) as exc:
-            result["networks_unavailable"] = str(exc)
+        if not self.exists(DOCKER_SOCKET):
+            result["networks_unavailable"] = "the Docker daemon is not running here (no %s)" % DOCKER_SOCKET
+        else:
+            try:
+                ids = self.run("docker", ["network", "ls", "--quiet"]).split()
+                networks = parsers.docker_networks(self.run("docker", ["network", "inspect"] + ids)) if ids else []
+                for net in networks:
+                    if net["driver"] == "bridge":
+                        # Docker names a user-defined bridge br- and the first 12 characters of its id.
+                        net["bridge"] = net["options"].get(DOCKER_BRIDGE_NAME) or "br-" + net["id"][:12]
+                        net["link_mtu"] = (links.get(net["bridge"]) or {}).get("mtu")
+                result["networks"] = networks
+            except (Unavailable, parsers.ParseError) as exc:
+                result["networks_unavailable"] = str(exc)
+        named = set(net["bridge"] for net in result["networks"] or [] if net.get("bridge"))
+        result["bridges"] = dict((name, link["mtu"]) for name, link in links.items() if link["kind"] == "bridge" and (
+            name in ("docker0", "docker_gwbridge") or name.startswith("br-") or name in named))
         result["present"] = bool(result["bridges"] or result["daemon_json"] or result["networks"])
         return result
 

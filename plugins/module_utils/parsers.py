@@ -216,6 +216,80 @@ def conntrack_stat(text):
             for cpu, row in enumerate(lines[1:])]
 
 
+def docker_daemon_json(text):
+    """/etc/docker/daemon.json -> its settings (a dict); an empty file is {}, as dockerd takes it.
+
+    ParseError says what is wrong: a syntax error with its line and column, a key given twice in
+    one object (dockerd would take one of them silently, and a rewrite would lose the other), or
+    a top level that is not an object.
+    """
+    if not text.strip():
+        return {}
+
+    def no_repeats(pairs):
+        settings = {}
+        for key, value in pairs:
+            if key in settings:
+                raise ParseError("the key %s appears twice in one object" % json.dumps(key))
+            settings[key] = value
+        return settings
+
+    try:
+        settings = json.loads(text, object_pairs_hook=no_repeats)
+    except ParseError:
+        raise
+    except ValueError as exc:
+        raise ParseError("not JSON: %s" % exc) from None
+    if not isinstance(settings, dict):
+        raise ParseError("not a JSON object ({...}) but a JSON %s" % type(settings).__name__)
+    return settings
+
+
+# Endpoints Docker makes for itself on a network (swarm's routing mesh and load balancers), as
+# the keys of `docker network inspect`'s Containers: they are not containers.
+_DOCKER_OWN_ENDPOINT = re.compile(r"^(ingress-sbox|lb-.+)$")
+
+
+def docker_networks(text):
+    """`docker network inspect ID...` -> [{name, id, driver, scope, mtu, options, labels, ...}].
+
+    mtu is the network's com.docker.network.driver.mtu option as a number, None when it has none.
+    containers names the containers attached on this host; swarm_endpoints the endpoints Docker
+    keeps for itself (ingress-sbox, lb-NETWORK).
+    """
+    result = []
+    for net in _json(text, "docker network inspect"):
+        options = dict(net.get("Options") or {})
+        ipam = net.get("IPAM") or {}
+        endpoints = net.get("Containers") or {}
+        result.append({
+            "name": net.get("Name"),
+            "id": net.get("Id"),
+            "driver": net.get("Driver"),
+            "scope": net.get("Scope"),
+            "mtu": _int(options.get("com.docker.network.driver.mtu")),
+            "internal": bool(net.get("Internal")),
+            "attachable": bool(net.get("Attachable")),
+            "ingress": bool(net.get("Ingress")),
+            "ipv6": bool(net.get("EnableIPv6")),
+            "config_only": bool(net.get("ConfigOnly")),
+            "config_from": (net.get("ConfigFrom") or {}).get("Network") or None,
+            "options": options,
+            "labels": dict(net.get("Labels") or {}),
+            "ipam": {
+                "driver": ipam.get("Driver") or "default",
+                "options": dict(ipam.get("Options") or {}),
+                "config": [{"subnet": c.get("Subnet"), "gateway": c.get("Gateway"), "ip_range": c.get("IPRange"),
+                            "aux_addresses": dict(c.get("AuxiliaryAddresses") or {})}
+                           for c in ipam.get("Config") or []],
+            },
+            "containers": sorted(ep.get("Name") or key for key, ep in endpoints.items()
+                                 if not _DOCKER_OWN_ENDPOINT.match(key)),
+            "swarm_endpoints": sorted(key for key in endpoints if _DOCKER_OWN_ENDPOINT.match(key)),
+        })
+    return result
+
+
 def _int(value):
     try:
         return int(value)
