@@ -14,7 +14,8 @@ topology run this stand-in instead. It follows flannel's documented derivation:
   and existing pods keep their old MTU (seed 000: "cni0 persists with its old MTU").
 
 Peers (what flannel learns from node annotations) and pods come from /etc/netpath-lab/flannel.json,
-written by the lab. A pod is a network namespace pod-NAME with eth0 on cni0.
+written by the lab. A pod is a network namespace pod-NAME with eth0 on cni0. With --recreate-pods
+it only makes the pods whose namespace is gone, at FLANNEL_MTU (the kubectl stand-in's delete).
 """
 
 import ipaddress
@@ -122,8 +123,18 @@ def ensure_pod(pod, subnet, mtu):
     ip(*inside, "route", "add", "default", "via", str(subnet.network_address + 1))
 
 
+def recreate_pods(lab):
+    """What the CNI plugin does for a pod made anew (kubectl stand-in's delete): the MTU flannel announces now."""
+    env = dict(line.split("=", 1) for line in SUBNET_ENV.read_text().splitlines() if "=" in line)
+    subnet = ipaddress.ip_network(lab["subnet"])
+    for pod in lab["pods"]:
+        ensure_pod(pod, subnet, int(env["FLANNEL_MTU"]))
+
+
 def main():
     lab = json.loads(LAB_CONFIG.read_text())
+    if sys.argv[1:] == ["--recreate-pods"]:
+        return recreate_pods(lab)
     config_text = K3S_CONFIG.read_text() if K3S_CONFIG.exists() else ""
     iface = flannel_iface(config_text) or default_route_iface()
     iface_mtu, local = iface_facts(iface)

@@ -43,6 +43,37 @@ WantedBy=multi-user.target
 """
 
 
+KUBECONFIG = "/etc/rancher/k3s/k3s.yaml"
+KUBECONFIG_STANDIN = """# LAB MOCK: there is no API server in the lab; /usr/local/bin/kubectl is a stand-in that
+# answers from /etc/netpath-lab/kube-recording.json and only checks that this file exists.
+apiVersion: v1
+kind: Config
+clusters: [{name: default, cluster: {server: "https://127.0.0.1:6443"}}]
+"""
+
+
+def kube_recording(topo: Topology) -> dict:
+    """What `kubectl get nodes/pods -o json` would show of the topology's k3s cluster."""
+    nodes, pods = [], []
+    for host in topo.hosts.values():
+        if not host.flannel:
+            continue
+        nodes.append({"apiVersion": "v1", "kind": "Node",
+                      "metadata": {"name": host.name, "annotations": {"netpath.lab/service": host.flannel["service"]}},
+                      "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+        recorded = [dict(pod, netns=None) for pod in host.flannel.get("recorded_pods", [])]
+        with_netns = [dict(pod["k8s"], netns=f"pod-{pod['name']}") for pod in host.flannel.get("pods", [])
+                      if pod.get("k8s")]
+        for pod in recorded + with_netns:
+            annotations = {"netpath.lab/netns": pod["netns"]} if pod["netns"] else {}
+            pods.append({"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": pod["name"], "namespace": pod["namespace"],
+                                      "labels": pod.get("labels", {}), "annotations": annotations,
+                                      "uid": f"recorded-{pod['name']}"},
+                         "spec": {"nodeName": host.name}, "status": {"phase": "Running"}})
+    return {"nodes": nodes, "pods": pods}
+
+
 class Bringup:
     def __init__(self, topo: Topology, image: str, log=print):
         self.topo = topo
@@ -193,7 +224,16 @@ class Bringup:
                                              json.dumps(config, indent=2) + "\n")
                 changed |= docker.write_file(host.name, f"/etc/systemd/system/{flannel['service']}.service",
                                              STANDIN_UNIT.format(service=flannel["service"]))
+                self._kubectl_standin(host)
                 self._unit(host, flannel["service"], changed)
+
+    def _kubectl_standin(self, host: Host) -> None:
+        """kubectl (LAB MOCK, lab/files/kubectl-standin.py) and its recording of the whole cluster."""
+        docker.write_file(host.name, "/usr/local/bin/kubectl", (FILES / "kubectl-standin.py").read_text(), mode="0755")
+        docker.write_file(host.name, KUBECONFIG, KUBECONFIG_STANDIN)
+        if docker.write_file(host.name, "/etc/netpath-lab/kube-recording.json",
+                             json.dumps(kube_recording(self.topo), indent=2) + "\n"):
+            docker.exec_in(host.name, ["rm", "-f", "/run/netpath-lab/kube-state.json"])
 
     def _unit(self, host: Host, unit: str, changed: bool) -> None:
         if changed:

@@ -65,6 +65,11 @@ class RecordingGatherer(gather.Gatherer):
         self.module.record["exists"][path] = found
         return found
 
+    def writable(self, path):
+        found = docker.exec_in(self.module.host, ["test", "-w", path], check=False).returncode == 0
+        self.module.record.setdefault("writable", {})[path] = found
+        return found
+
 
 def capture(host: str, route_targets: list[str]) -> Path:
     record = {"host": host, "now": time.time(), "route_targets": route_targets,

@@ -25,13 +25,18 @@ class Result:
     outcome: object
     as_built: object
     detail: str
+    fixed: object = None
 
     @property
     def as_expected(self) -> bool:
         return self.outcome == self.as_built
 
+    @property
+    def as_fixed(self) -> bool:
+        return self.outcome == self.fixed
+
     def to_dict(self) -> dict:
-        return asdict(self) | {"as_expected": self.as_expected}
+        return asdict(self) | {"as_expected": self.as_expected, "as_fixed": self.as_fixed}
 
 
 def _in_pod(check: Check, argv: list[str]) -> list[str]:
@@ -39,7 +44,10 @@ def _in_pod(check: Check, argv: list[str]) -> list[str]:
 
 
 def ping(check: Check) -> tuple[object, str]:
-    proc = docker.exec_in(check.source, _in_pod(check, ["ping", "-c", "3", "-i", "0.2", "-W", "1", check.to]),
+    # with a size: that many bytes of IP packet, not to be fragmented (20 IP + 8 ICMP header bytes)
+    size = ["-M", "do", "-s", str(check.size - 28)] if check.size else []
+    proc = docker.exec_in(check.source,
+                          _in_pod(check, ["ping", "-c", "3", "-i", "0.2", "-W", "1", *size, check.to]),
                           check=False, timeout=15)
     summary = next((line for line in proc.stdout.splitlines() if "packets transmitted" in line), "no reply")
     return ("works" if proc.returncode == 0 else "fails"), summary
@@ -52,7 +60,8 @@ def http_get(check: Check) -> tuple[object, str]:
     code, size, seconds = (proc.stdout.split() + ["000", "0", "0"])[:3]
     moved = int(size)
     done = code == "200" and moved == check.size
-    detail = f"{moved} of {check.size} bytes in {float(seconds):.2f} s (HTTP {code})"
+    rate = f", {moved * 8 / float(seconds) / 1e6:.0f} Mbit/s" if done and moved >= 1e6 and float(seconds) > 0 else ""
+    detail = f"{moved} of {check.size} bytes in {float(seconds):.2f} s (HTTP {code}{rate})"
     return ("completes" if done else "stalls"), detail
 
 
@@ -89,5 +98,6 @@ def run(topologies: list[Topology]) -> list[Result]:
         for check in topo.checks:
             outcome, detail = MEASURE[check.kind](check)
             results.append(Result(topology=topo.name, check=check.name, kind=check.kind, source=check.source,
-                                  outcome=outcome, as_built=check.as_built, detail=detail))
+                                  outcome=outcome, as_built=check.as_built, detail=detail,
+                                  fixed=check.expected_fixed))
     return results

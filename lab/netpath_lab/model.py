@@ -52,6 +52,11 @@ class Check:
     url: str | None = None
     size: int | None = None
     pod: str | None = None
+    fixed: object = None  # what it shows once netpath.mtu.remediate has run (None: as built)
+
+    @property
+    def expected_fixed(self) -> object:
+        return self.as_built if self.fixed is None else self.fixed
 
 
 @dataclass
@@ -234,7 +239,8 @@ def _parse_host(name, raw, topo, where) -> Host:
             raise LabError(f"{where}.files: {path!r} is not an absolute path")
     if "flannel" in raw:
         host.flannel = _optional(raw, "flannel", where, dict, {})
-        _check_keys(host.flannel, {"service", "subnet", "vtep_mac", "pods", "peers"}, f"{where}.flannel")
+        _check_keys(host.flannel, {"service", "subnet", "vtep_mac", "pods", "recorded_pods", "peers"},
+                    f"{where}.flannel")
         if host.flannel.get("service") not in ("k3s", "k3s-agent"):
             raise LabError(f"{where}.flannel.service: {host.flannel.get('service')!r}; allowed: k3s, k3s-agent")
         if "flannel_standin" not in host.services:
@@ -267,7 +273,7 @@ def _parse_link(raw, hosts, where) -> Link:
 
 
 def _parse_check(raw, hosts, where) -> Check:
-    _check_keys(raw, {"name", "kind", "from", "to", "url", "size", "pod", "as_built"}, where)
+    _check_keys(raw, {"name", "kind", "from", "to", "url", "size", "pod", "as_built", "fixed"}, where)
     kind = _require(raw, "kind", where)
     if kind not in CHECK_KINDS:
         raise LabError(f"{where}.kind: {kind!r}; allowed: {', '.join(CHECK_KINDS)}")
@@ -275,18 +281,23 @@ def _parse_check(raw, hosts, where) -> Check:
     if source not in hosts:
         raise LabError(f"{where}.from: {source!r} is not a host of this topology")
     as_built = _require(raw, "as_built", where)
+    fixed = raw.get("fixed")
+    for name, value in (("as_built", as_built), ("fixed", fixed)):
+        if value is None and name == "fixed":
+            continue
+        if kind == "pod_mtu":
+            _check_mtu(value, f"{where}.{name}")
+        elif value not in OUTCOMES:
+            raise LabError(f"{where}.{name}: {value!r}; allowed: {', '.join(OUTCOMES)}")
     if kind == "pod_mtu":
-        _check_mtu(as_built, f"{where}.as_built")
         _require(raw, "pod", where, str)
-    elif as_built not in OUTCOMES:
-        raise LabError(f"{where}.as_built: {as_built!r}; allowed: {', '.join(OUTCOMES)}")
     if kind in ("http_get", "http_post"):
         _require(raw, "url", where, str)
         _require(raw, "size", where, int)
     if kind == "ping":
         _require(raw, "to", where, str)
     return Check(name=_require(raw, "name", where, str), kind=kind, source=source, as_built=as_built,
-                 to=raw.get("to"), url=raw.get("url"), size=raw.get("size"), pod=raw.get("pod"))
+                 to=raw.get("to"), url=raw.get("url"), size=raw.get("size"), pod=raw.get("pod"), fixed=fixed)
 
 
 def parse(data) -> Lab:

@@ -15,6 +15,8 @@ SEVERITIES = ("info", "warning", "error")
 STALE_HANDSHAKE_SECONDS = 300
 SOFTIRQ_SHARE = 0.9
 SOFTIRQ_MIN_EVENTS = 1000000
+# What the fix for UDP buffer errors raises net.core.rmem_max and wmem_max to (8 MiB).
+UDP_BUFFER_BYTES = 8388608
 FIFO_QDISCS = ("pfifo_fast", "pfifo", "bfifo", "pfifo_head_drop")
 
 
@@ -157,7 +159,8 @@ def missing_mss_clamp(facts, probes):
             MTU discovery manages.""" % {
             "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
             "mss": links[uplink]["mtu"] - 40}, "netpath.mtu.mss_clamp",
-            {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu", "mss_clamp_out_interface": uplink})
+            # no out-interface: the SYN-ACK that sets the container's MSS leaves by the bridge (seed 002)
+            {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"})
 
 
 def icmp_too_big_blocked(facts, probes):
@@ -165,8 +168,10 @@ def icmp_too_big_blocked(facts, probes):
     rules = filtering.get("rules") or []
     if not rules:
         return
+    families = sorted(set(r.get("family", "ipv4") for r in rules))
     yield finding("icmp_too_big_blocked", "error", None, {"rules": [r["rule"] for r in rules],
-                                                          "chains": sorted(set(r["chain"] for r in rules))}, """
+                                                          "chains": sorted(set(r["chain"] for r in rules)),
+                                                          "families": families}, """
         This host's firewall drops ICMP "fragmentation needed" / ICMPv6 "packet too big" (%(n)d rule%(s)s).
         Those messages are how path MTU discovery learns that a packet is too big; without them every
         narrower link behind or through this host becomes a black hole for large packets. Accept exactly
@@ -224,13 +229,20 @@ def udp_buffer_errors(facts, probes):
     if not errors:
         return
     sysctl = facts.get("sysctl") or {}
-    yield finding("udp_buffer_errors", "warning", None, dict(errors, rmem_max=sysctl.get("net.core.rmem_max"),
-                                                             wmem_max=sysctl.get("net.core.wmem_max")), """
+    rmem, wmem = sysctl.get("net.core.rmem_max"), sysctl.get("net.core.wmem_max")
+    # The counters add up since boot: once the buffers are raised, older errors are no news.
+    if isinstance(rmem, int) and isinstance(wmem, int) and min(rmem, wmem) >= UDP_BUFFER_BYTES:
+        return
+    evidence = dict(errors, rmem_max=rmem, wmem_max=wmem)
+    read_only = [name for name in ("net.core.rmem_max", "net.core.wmem_max") if name in sysctl.get("read_only", [])]
+    if read_only:
+        evidence["read_only"] = read_only
+    yield finding("udp_buffer_errors", "warning", None, evidence, """
         The kernel dropped UDP datagrams for want of socket buffer (%(errs)s). A UDP tunnel (WireGuard, VXLAN)
         loses packets this way under load, which TCP inside it sees as congestion. Raise net.core.rmem_max /
         wmem_max moderately and measure again; larger buffers also move queueing elsewhere.""" % {
         "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items()))},
-        "ansible.posix.sysctl", {"name": "net.core.rmem_max", "value": "8388608"})
+        "ansible.posix.sysctl", {"name": "net.core.rmem_max", "value": str(UDP_BUFFER_BYTES)})
 
 
 def conntrack_drops(facts, probes):

@@ -58,6 +58,14 @@ class Gatherer:
     def exists(self, path):
         return os.path.exists(path)
 
+    def writable(self, path):
+        """Whether the file has its owner's write bit: /proc/sys shows settings that this network
+        namespace cannot change (net.core.rmem_max inside a container) as read-only."""
+        try:
+            return bool(os.stat(path).st_mode & 0o200)
+        except OSError:
+            return False
+
     def route(self, address):
         try:
             return parsers.route_get(self.run("ip", ["-j", "route", "get", address]))
@@ -81,19 +89,12 @@ class Gatherer:
         return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())
 
     def flannel(self):
-        env, config = {}, None
+        env, config, iface = {}, None, None
         if self.exists(FLANNEL_ENV):
-            for line in self.read(FLANNEL_ENV).splitlines():
-                key, sep, value = line.partition("=")
-                if sep:
-                    env[key.strip()] = value.strip()
-        iface = None
+            env = parsers.env_file(self.read(FLANNEL_ENV))
         if self.exists(K3S_CONFIG):
             config = K3S_CONFIG
-            for line in self.read(K3S_CONFIG).splitlines():
-                key, sep, value = line.partition(":")
-                if sep and key.strip() == "flannel-iface":
-                    iface = value.split("#", 1)[0].strip().strip("'\"") or None
+            iface = parsers.k3s_config_value(self.read(K3S_CONFIG), "flannel-iface")
         services = [s for s in ("k3s", "k3s-agent") if any(self.exists(d + s + ".service") for d in
                                                            ("/etc/systemd/system/", "/lib/systemd/system/"))]
         mtu = env.get("FLANNEL_MTU")
@@ -148,6 +149,8 @@ class Gatherer:
             except Unavailable:
                 continue
             result[name] = int(value) if value.lstrip("-").isdigit() else value
+            if not self.writable("/proc/sys/" + name.replace(".", "/")):
+                result.setdefault("read_only", []).append(name)
         rp = {}
         for name in ["all", "default"] + sorted(links):
             try:

@@ -8,6 +8,7 @@ Every module that reads a tool's output imports it from here, so each format is 
 
 import json
 import re
+import shlex
 
 # Interface names we accept: up to 15 bytes (IFNAMESIZ), not '.' or '..', of the characters
 # real names use. The kernel allows more (anything but '/', ':' and whitespace); a name with ';',
@@ -306,26 +307,42 @@ def iptables_too_big_drops(text, family):
     """`iptables-save` / `ip6tables-save` -> the rules that drop too-big messages.
 
     A rule counts when it drops or rejects ICMP (IPv6: ICMPv6) of every type, of every
-    destination-unreachable type, or of fragmentation-needed (IPv6: packet-too-big).
+    destination-unreachable type, or of fragmentation-needed (IPv6: packet-too-big), unless an
+    earlier rule of its chain accepts those messages whatever their source, destination or
+    interface (as the mss_clamp role's mss_clamp_allow_icmp_too_big inserts).
     """
     protocols = ("icmp", "1") if family == "ipv4" else ("ipv6-icmp", "icmpv6", "58")
     types = _TOO_BIG_V4 if family == "ipv4" else _TOO_BIG_V6
     type_flag = "--icmp-type" if family == "ipv4" else "--icmpv6-type"
-    found, table = [], None
+    found, table, accepted = [], None, set()
     for line in text.splitlines():
         if line.startswith("*"):
             table = line[1:].strip()
             continue
         words = line.split()
-        if not words or words[0] != "-A" or table == "nat":
-            continue
-        if _option(words, "-j") not in ("DROP", "REJECT") or _option(words, "-p") not in protocols:
+        if not words or words[0] != "-A" or table == "nat" or _option(words, "-p") not in protocols:
             continue
         icmp_type = _option(words, type_flag)
-        if icmp_type is None or icmp_type in types:
+        if icmp_type is not None and icmp_type not in types:
+            continue
+        if _option(words, "-j") == "ACCEPT" and _unconditional(line):
+            accepted.add((table, words[1]))
+        elif _option(words, "-j") in ("DROP", "REJECT") and (table, words[1]) not in accepted:
             found.append({"backend": "iptables", "family": family, "table": table, "chain": words[1],
                           "rule": line.strip()})
     return found
+
+
+def _unconditional(line):
+    """An iptables-save rule that matches nothing but its ICMP type (a comment aside)."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return False
+    allowed = {"-A", "-p", "-m", "--icmp-type", "--icmpv6-type", "--comment", "-j"}
+    flags = [w for w in words if w.startswith("-")]
+    modules = [words[i + 1] for i, w in enumerate(words[:-1]) if w == "-m"]
+    return set(flags) <= allowed and set(modules) <= {"icmp", "icmp6", "comment"}
 
 
 # Tables iptables-nft keeps in nftables: iptables-save already reports their rules.
@@ -383,4 +400,30 @@ def _option(words, flag):
     for index, word in enumerate(words[:-1]):
         if word == flag and (index == 0 or words[index - 1] != "!"):
             return words[index + 1]
+    return None
+
+
+def env_file(text):
+    """KEY=VALUE lines, as in flannel's /run/flannel/subnet.env."""
+    values = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() and not key.lstrip().startswith("#"):
+            values[key.strip()] = value.strip()
+    return values
+
+
+def k3s_config_value(text, key):
+    """A top-level scalar of k3s's config.yaml read without a YAML library (targets may lack one).
+
+    k3s documents its config as flat `key: value` lines; a value in quotes or followed by a
+    comment is read as YAML would. None when the key is absent or empty.
+    """
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name == key:
+            value = value.split(" #", 1)[0].strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            return value or None
     return None

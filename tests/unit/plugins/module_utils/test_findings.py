@@ -134,3 +134,14 @@ def test_the_docs_list_the_same_ids():
     design = Path(__file__).resolve().parents[4] / "plugins" / "filter" / "findings.yml"
     listed = design.read_text().split("ids are stable")[1].split("options:")[0]
     assert sorted(re.findall(r"V\((\w+)\)", listed)) == sorted(DESIGN_IDS)
+
+
+def test_udp_buffer_errors_once_the_buffers_are_raised_and_where_they_cannot_be():
+    # the counters add up since boot: after the fix, old errors are no news
+    assert ids({"counters": {"udp": {"RcvbufErrors": 17}},
+                "sysctl": {"net.core.rmem_max": 8388608, "net.core.wmem_max": 8388608}}) == []
+    # inside a container /proc/sys shows net.core.rmem_max read-only: the evidence says so
+    (finding,) = findings.evaluate({"counters": {"udp": {"RcvbufErrors": 2084}},
+                                    "sysctl": {"net.core.rmem_max": 4194304, "net.core.wmem_max": 4194304,
+                                               "read_only": ["net.core.rmem_max", "net.core.wmem_max"]}}, [], "h")
+    assert finding["evidence"]["read_only"] == ["net.core.rmem_max", "net.core.wmem_max"]

@@ -94,3 +94,18 @@ def test_route_and_link_json():
     ("docker_gwbridge", True), ('e"th', False), ("eth0\n", False)])
 def test_interface_names(name, valid):
     assert parsers.valid_ifname(name) is valid
+
+
+def test_an_accept_ahead_of_the_drop_lets_too_big_messages_through():
+    # what the mss_clamp role's mss_clamp_allow_icmp_too_big inserts ahead of the lab router's drop
+    saved = ("*filter\n:OUTPUT ACCEPT [0:0]\n"
+             '-A OUTPUT -p icmp -m icmp --icmp-type 3/4 -m comment --comment "netpath.mtu: accept too big" -j ACCEPT\n'
+             "-A OUTPUT -p icmp -m icmp --icmp-type 3/4 -j DROP\n-A FORWARD -p icmp -j DROP\nCOMMIT\n")
+    assert [r["chain"] for r in parsers.iptables_too_big_drops(saved, "ipv4")] == ["FORWARD"]
+
+
+def test_a_conditional_or_later_accept_does_not_count():
+    saved = ("*filter\n-A OUTPUT -s 10.0.0.0/8 -p icmp -m icmp --icmp-type 3/4 -j ACCEPT\n"
+             "-A OUTPUT -p icmp -m icmp --icmp-type 3/4 -j DROP\n"
+             "-A INPUT -p icmp -j DROP\n-A INPUT -p icmp -m icmp --icmp-type 3/4 -j ACCEPT\nCOMMIT\n")
+    assert [r["chain"] for r in parsers.iptables_too_big_drops(saved, "ipv4")] == ["OUTPUT", "INPUT"]

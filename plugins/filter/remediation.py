@@ -1,0 +1,30 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filter remediation_plan (documented in remediation_plan.yml)."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
+from ansible_collections.netpath.mtu.plugins.module_utils import remediation
+
+
+def remediation_plan(findings, only=None, skip=None, allow_restart=False):
+    if not isinstance(findings, list):
+        raise AnsibleFilterError("remediation_plan: expected a host's findings (a list), got %s"
+                                 % type(findings).__name__)
+    for name, ids in (("only", only), ("skip", skip)):
+        if ids is None:
+            continue
+        if not isinstance(ids, list):
+            raise AnsibleFilterError("remediation_plan: %s must be a list of finding ids" % name)
+        unknown = [i for i in ids if i not in rules.IDS]
+        if unknown:
+            raise AnsibleFilterError("remediation_plan: %s names unknown finding ids %s; known: %s"
+                                     % (name, ", ".join(map(str, unknown)), ", ".join(rules.IDS)))
+    return remediation.plan(findings, only or None, skip or None, bool(allow_restart))
+
+
+class FilterModule:
+    def filters(self):
+        return {"remediation_plan": remediation_plan}
