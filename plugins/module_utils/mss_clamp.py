@@ -699,6 +699,40 @@ def nft_script(changes, request, our_chains):
     return "\n".join(lines) + "\n"
 
 
+# --- our rule, for a program that runs elsewhere ---------------------------------------------
+# A clamp made from nothing by something other than the module (the first-boot program of the
+# cloud_init role): the same argv and nft text the module writes, from the same functions.
+
+
+def iptables_rule_argv(request, family, action="-A"):
+    """argv of `iptables -w -t mangle -A|-C|-D ...` (ip6tables for ipv6) for our rule of one family.
+
+    -A appends it, as the module does; -C checks that it is there (exit 0) and -D deletes it.
+    """
+    if action not in ("-A", "-C", "-D"):
+        raise ClampError("action=%r is not one of -A, -C, -D" % (action,))
+    rule = build_rule("iptables", request, family)
+    args = iptables_commands({"delete": [], "add": [rule]})[0][1]
+    return [SAVE_TOOLS[family][0], "-w"] + args[:2] + [action] + args[3:]
+
+
+def nft_rule_text(request, family):
+    """Our rule as `nft list table inet netpath_mtu` prints it (nft_statement without `add rule ...`)."""
+    prefix = "add rule %s %s %s " % (NFT_FAMILY, NFT_TABLE, request["chain"].lower())
+    return nft_statement(request, family)[len(prefix):]
+
+
+def nft_table_file(request, family):
+    """An nft file with our table and the clamp for `family` (ipv4, ipv6 or both: one inet rule).
+
+    It first makes and deletes the table, then defines it: `nft -f` loads it whether the table
+    exists or not, and loading it again leaves one rule, not two (as the mss_clamp role saves it).
+    """
+    rule = build_rule("nftables", request, family)
+    lines = ["table %s %s" % (NFT_FAMILY, NFT_TABLE), "delete table %s %s" % (NFT_FAMILY, NFT_TABLE)]
+    return "\n".join(lines) + "\n" + nft_script({"delete": [], "add": [rule]}, request, None)
+
+
 # --- showing ----------------------------------------------------------------------------------
 
 
