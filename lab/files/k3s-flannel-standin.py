@@ -103,6 +103,10 @@ def ensure_bridge(subnet, mtu):
     if not ip_json("link", "show", "dev", BRIDGE):
         ip("link", "add", BRIDGE, "type", "bridge")
         ip("link", "set", "dev", BRIDGE, "mtu", str(mtu))
+    # As the CNI bridge plugin does: a fixed MAC (0a:58 + the gateway's IPv4 address), else the
+    # bridge takes the lowest MAC of its ports and a pod made anew changes it under the others.
+    mac = "0a:58:" + ":".join(f"{b:02x}" for b in (subnet.network_address + 1).packed)
+    ip("link", "set", "dev", BRIDGE, "address", mac)
     ip("addr", "replace", gateway, "dev", BRIDGE)
     ip("link", "set", "dev", BRIDGE, "up")
 

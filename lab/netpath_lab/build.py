@@ -169,8 +169,13 @@ class Bringup:
             if docker.exec_in(host.name, [tool, "-w", *table, "-C", chain, *args], check=False).returncode:
                 docker.exec_in(host.name, [tool, "-w", *table, "-A", chain, *args])
                 self.changes.append(f"{host.name}: {tool} -t {rule['table']} -A {rule['chain']} {rule['rule']}")
-        for path, content in {"/etc/resolv.conf": RESOLV_CONF, "/etc/hosts": self._hosts_file(), **host.files}.items():
+        for path, content in {"/etc/resolv.conf": RESOLV_CONF, "/etc/hosts": self._hosts_file()}.items():
             if docker.write_file(host.name, path, content):
+                self.changes.append(f"{host.name}: wrote {path}")
+        # A host's own files are the state it was built with: written once, then left to what roles
+        # change and persist (up after a reboot must not undo them; `down` and `up` start afresh).
+        for path, content in host.files.items():
+            if docker.write_file(host.name, path, content, only_if_missing=True):
                 self.changes.append(f"{host.name}: wrote {path}")
 
     def _hosts_file(self) -> str:

@@ -153,10 +153,11 @@ def exec_in(name: str, argv: list[str], *, check: bool = True, input: str | None
     return run(["docker", "exec", *interactive, name, *argv], check=check, input=input, timeout=timeout)
 
 
-def write_file(name: str, path: str, content: str, mode: str = "0644") -> bool:
-    """Write a file in the container if its content differs; True when it changed."""
+def write_file(name: str, path: str, content: str, mode: str = "0644", only_if_missing: bool = False) -> bool:
+    """Write a file in the container if its content differs (or, with only_if_missing, if it is not
+    there at all); True when it changed."""
     current = exec_in(name, ["cat", path], check=False)
-    if current.returncode == 0 and current.stdout == content:
+    if current.returncode == 0 and (only_if_missing or current.stdout == content):
         return False
     exec_in(name, ["mkdir", "-p", path.rsplit("/", 1)[0] or "/"])
     exec_in(name, ["tee", path], input=content)

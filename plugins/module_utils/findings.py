@@ -39,13 +39,16 @@ def pmtu_blackhole(facts, probes):
         evidence = {"dest": probe.get("address") or probe.get("dest"), "pmtu": probe["pmtu"],
                     "route_mtu": probe.get("route_mtu"), "interface": dev, "icmp_too_big": probe.get("icmp_too_big"),
                     "recommended_mss": probe.get("recommended_mss")}
+        severity = "error"
         if tunnels:
             wg = tunnels[0]
             evidence.update(tunnel=wg, tunnel_mtu=links[wg]["mtu"], tunnel_overhead=links[wg]["overhead"])
             role, variables = "netpath.mtu.wireguard_mtu", {"wireguard_mtu_interface": wg, "wireguard_mtu": "auto"}
+            if links[wg]["mtu"] + (links[wg]["overhead"] or 0) <= probe["pmtu"]:
+                severity = "info"  # the tunnel fits the path; the black hole is still there for the rest
         else:
             role, variables = "netpath.mtu.mss_clamp", {"mss_clamp_mss": probe.get("recommended_mss")}
-        yield finding("pmtu_blackhole", "error", tunnels[0] if tunnels else dev, evidence, """
+        yield finding("pmtu_blackhole", severity, tunnels[0] if tunnels else dev, evidence, """
             Packets larger than %(pmtu)d bytes towards %(dest)s vanish on the path and no router says so
             (no ICMP "fragmentation needed" / "packet too big" that explains them): a path-MTU black hole.
             The route allows %(route)s bytes, so TCP starts with segments that do not fit; small requests
@@ -126,16 +129,30 @@ def docker_mtu_exceeds_uplink(facts, probes):
         uplink = link.get("underlay")
         if not uplink or links[uplink]["kind"] in ("vxlan", "wireguard") or link["mtu"] <= links[uplink]["mtu"]:
             continue
-        yield finding("docker_mtu_exceeds_uplink", "error", name, {
-            "bridge": name, "bridge_mtu": link["mtu"], "uplink": uplink, "uplink_mtu": links[uplink]["mtu"],
-            "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json")}, """
+        evidence = {"bridge": name, "bridge_mtu": link["mtu"], "uplink": uplink, "uplink_mtu": links[uplink]["mtu"],
+                    "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json")}
+        values = {"bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
+                  "dmtu": docker.get("daemon_mtu")}
+        daemon_mtu = docker.get("daemon_mtu")
+        clamped = any(rule.get("chain") in ("FORWARD", "forward") for rule in facts.get("mss_clamp") or [])
+        if isinstance(daemon_mtu, int) and daemon_mtu <= links[uplink]["mtu"] and clamped:
+            # the fix without downtime is in place; the rest waits for a restart the user chooses
+            waiting = """
+                Docker's %(bridge)s is still at MTU %(bmtu)d over the %(umtu)d of %(up)s, but daemon.json already
+                sets %(dmtu)d, which Docker takes when it restarts (networks made before need recreating), and an
+                MSS clamp on FORWARD keeps TCP from behind %(bridge)s within the uplink meanwhile. Nothing to do
+                now; restart Docker when it suits you.""" % values
+            yield finding("docker_mtu_exceeds_uplink", "info", name, evidence, waiting, "netpath.mtu.docker_mtu",
+                          {"docker_mtu": links[uplink]["mtu"], "docker_mtu_restart": True})
+            continue
+        broken = """
             Docker's %(bridge)s and its containers' veths are at MTU %(bmtu)d but the uplink %(up)s carries
             %(umtu)d (typically a cloud network's own VXLAN). Containers send segments the uplink cannot carry;
             when the too-big messages do not make it back (NAT, filters), requests of a few kB time out while
             small ones work and the host itself is fine. Set Docker's MTU to %(umtu)d (daemon.json "mtu", then
-            recreate the networks) and clamp TCP's MSS on FORWARD meanwhile.""" % {
-            "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"]},
-            "netpath.mtu.docker_mtu", {"docker_mtu": links[uplink]["mtu"]})
+            recreate the networks) and clamp TCP's MSS on FORWARD meanwhile.""" % values
+        yield finding("docker_mtu_exceeds_uplink", "error", name, evidence, broken, "netpath.mtu.docker_mtu",
+                      {"docker_mtu": links[uplink]["mtu"]})
 
 
 def missing_mss_clamp(facts, probes):
@@ -220,7 +237,7 @@ def softirq_single_core(facts, probes):
         CPU %(cpu)d handles %(pct).0f%% of all NET_RX softirqs on a %(n)d-CPU host: packet processing (and a
         userspace or kernel tunnel's crypto) is pinned to one core, which caps throughput however fast the
         link is. Spread interrupts and receive processing (RPS/RSS, irqbalance) or scale the gateway.""" % {
-        "cpu": cpu, "pct": share * 100, "n": len(counts)}, "netpath.mtu.qdisc", {})
+        "cpu": cpu, "pct": share * 100, "n": len(counts)}, None, {})
 
 
 def udp_buffer_errors(facts, probes):
@@ -327,7 +344,8 @@ def wireguard_no_keepalive(facts, probes):
             if not local_private or _private(endpoint):
                 continue
             yield finding("wireguard_no_keepalive", "info", name, {
-                "interface": name, "endpoint": peer["endpoint"], "local_addresses": addresses}, """
+                "interface": name, "endpoint": peer["endpoint"], "local_addresses": addresses,
+                "mtu": (links.get(name) or {}).get("mtu")}, """
                 %(name)s reaches its peer at %(ep)s (a public address) from a private one, so it is most likely
                 behind NAT, and it sends no keepalive: once the NAT mapping expires the peer cannot reach this
                 host until it sends something itself. PersistentKeepalive = 25 keeps the mapping open.""" % {

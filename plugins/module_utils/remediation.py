@@ -24,6 +24,10 @@ MANUAL = {
     "mtu_exceeds_underlay": "lower this interface's MTU to its underlay's in the tool that makes it",
     "udp_buffer_errors": "raise net.core.rmem_max and wmem_max on the machine that hosts this network "
                          "namespace (a container cannot set them)",
+    "wireguard_stale_handshake": "check that the endpoint is reachable over UDP, that the keys match, and that "
+                                 "no NAT mapping expired (a keepalive is already set or the peer never answered)",
+    "pmtu_blackhole": "the tunnel already fits the path; the filter that drops too-big messages on the path "
+                      "still hurts other traffic: ask whoever runs it to let them through",
 }
 
 LOOSE_RP_FILTER = "2"
@@ -50,14 +54,18 @@ def _fix(finding, allow_restart):
                              "mss_clamp_family": families[0] if len(families) == 1 else "both"}
     if fid == "missing_mss_clamp":
         return "mss_clamp", {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}
+    if fid == "pmtu_blackhole" and finding.get("severity") == "info":
+        return None, None  # the tunnel already fits; the path's filter is someone else's to fix
     if fid == "pmtu_blackhole" and evidence.get("tunnel"):
         return "wireguard_mtu", {"wireguard_mtu_interface": evidence["tunnel"], "wireguard_mtu": "auto"}
     if fid == "pmtu_blackhole":
         return "mss_clamp", {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}
     if fid == "mtu_exceeds_underlay" and (finding.get("fix") or {}).get("role") == "netpath.mtu.wireguard_mtu":
         return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu": "auto"}
-    if fid in ("wireguard_no_keepalive", "wireguard_stale_handshake"):
-        return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu_keepalive": 25}
+    if fid == "wireguard_no_keepalive":
+        # the keepalive only: the MTU stays what it is (a black hole's finding asks for auto)
+        return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu_keepalive": 25,
+                                 "wireguard_mtu": evidence.get("mtu") or "auto"}
     if fid == "docker_mtu_exceeds_uplink":
         # seed 002: the clamp fixes TCP now without downtime; daemon.json carries the MTU to the
         # next restart of Docker (now only when the user allows restarts)
@@ -76,6 +84,8 @@ def _merge(steps, kind, variables):
             current[name] = sorted(set(current.get(name, [])) | set(value))
         elif name == "mss_clamp_family" and current.get(name, value) != value:
             current[name] = "both"
+        elif name == "wireguard_mtu" and "auto" in (current.get(name), value):
+            current[name] = "auto"
         else:
             current[name] = value
 
@@ -91,6 +101,8 @@ def plan(findings, only=None, skip=None, allow_restart=False):
     steps, covers, manual, left = {}, {}, [], []
     for finding in findings or []:
         fid = finding.get("id")
+        if finding.get("severity") == "info" and fid == "docker_mtu_exceeds_uplink" and not allow_restart:
+            continue  # fixed for now; what is left waits for a restart of Docker the user allows
         if (only and fid not in only) or (skip and fid in skip):
             left.append(_key(finding))
             continue

@@ -145,3 +145,24 @@ def test_udp_buffer_errors_once_the_buffers_are_raised_and_where_they_cannot_be(
                                     "sysctl": {"net.core.rmem_max": 4194304, "net.core.wmem_max": 4194304,
                                                "read_only": ["net.core.rmem_max", "net.core.wmem_max"]}}, [], "h")
     assert finding["evidence"]["read_only"] == ["net.core.rmem_max", "net.core.wmem_max"]
+
+
+def test_docker_mtu_waiting_for_a_restart_behind_a_clamp_is_info():
+    facts = {"interfaces": {"eth0": {"kind": "veth", "mtu": 1450, "underlay": None},
+                            "docker0": {"kind": "bridge", "mtu": 1500, "underlay": "eth0"}},
+             "docker": {"bridges": {"docker0": 1500}, "daemon_mtu": 1450}}
+    (before,) = [f for f in findings.evaluate(facts, [], "h") if f["id"] == "docker_mtu_exceeds_uplink"]
+    assert before["severity"] == "error"
+    facts["mss_clamp"] = [{"chain": "FORWARD", "clamp_to_pmtu": True}]
+    (after,) = [f for f in findings.evaluate(facts, [], "h") if f["id"] == "docker_mtu_exceeds_uplink"]
+    assert after["severity"] == "info" and "restart Docker when it suits you" in after["explanation"]
+
+
+def test_a_black_hole_under_a_tunnel_that_fits_is_info():
+    facts = {"interfaces": {"eth0": {"kind": "veth", "mtu": 1500, "underlay": None},
+                            "wg0": {"kind": "wireguard", "mtu": 1420, "overhead": 60, "underlay": "eth0"}}}
+    probe = {"blackhole": True, "interface": "eth0", "address": "10.2.0.2", "pmtu": 1400, "route_mtu": 1500,
+             "recommended_mss": 1360}
+    assert [x["severity"] for x in findings.evaluate(facts, [probe], "h") if x["id"] == "pmtu_blackhole"] == ["error"]
+    facts["interfaces"]["wg0"]["mtu"] = 1340
+    assert [x["severity"] for x in findings.evaluate(facts, [probe], "h") if x["id"] == "pmtu_blackhole"] == ["info"]

@@ -65,3 +65,23 @@ def test_udp_buffers_that_a_container_cannot_raise_need_a_human():
     assert plan["steps"] == {}
     assert plan["manual"][0]["finding"] == "udp_buffer_errors@host"
     assert "machine that hosts" in plan["manual"][0]["what"]
+
+
+def test_docker_waiting_for_a_restart_is_left_alone_unless_restarts_are_allowed():
+    waiting = dict(f("docker_mtu_exceeds_uplink", "docker0", uplink_mtu=1450), severity="info")
+    assert remediation.plan([waiting])["steps"] == {}
+    assert remediation.plan([waiting], allow_restart=True)["steps"]["docker_mtu"]["docker_mtu_restart"] is True
+
+
+def test_a_black_hole_the_tunnel_already_fits_needs_no_role():
+    plan = remediation.plan([dict(f("pmtu_blackhole", "wg0", tunnel="wg0"), severity="info")])
+    assert plan["steps"] == {} and "already fits" in plan["manual"][0]["what"]
+
+
+def test_keepalive_keeps_the_mtu_unless_a_black_hole_asks_for_auto():
+    keepalive = f("wireguard_no_keepalive", "wg0", mtu=1380)
+    assert remediation.plan([keepalive])["steps"]["wireguard_mtu"] == {
+        "wireguard_mtu_interface": "wg0", "wireguard_mtu_keepalive": 25, "wireguard_mtu": 1380}
+    both = remediation.plan([f("pmtu_blackhole", "wg0", tunnel="wg0"), keepalive])["steps"]["wireguard_mtu"]
+    assert both["wireguard_mtu"] == "auto" and both["wireguard_mtu_keepalive"] == 25
+    assert remediation.plan([f("wireguard_stale_handshake", "wg0")])["steps"] == {}
