@@ -20,6 +20,7 @@ MTU_ROWS = {
 
 def _findings(report: dict, hosts: set[str]) -> str:
     found = [f"{host}: {f['id']}" + (f"({f['interface']})" if f.get("interface") else "")
+             + (" [info]" if f.get("severity") == "info" else "")
              for host, data in sorted(report.get("hosts", {}).items()) if host in hosts
              for f in data.get("findings") or []]
     return "; ".join(found) or "none"
