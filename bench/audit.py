@@ -25,8 +25,9 @@ from netpath_lab import model
 HUB = "sc-hub"
 
 
-def star(size):
-    """A lab description: `size` hosts, each on its own 1500 link to the hub and tunnelled to it."""
+def star(size, link_mtu=1500):
+    """A lab description: `size` hosts, each on its own link (1500 unless told) to the hub and
+    tunnelled to it."""
     hosts = {HUB: {"sysctl": {"net.ipv4.ip_forward": 1}, "wireguard": [{
         "name": "wg0", "addresses": ["10.101.0.1/24"], "listen_port": 51820, "mtu": 1420,
         "peers": [{"host": f"sc-{i:02d}", "endpoint": f"10.100.{i}.2:51820", "allowed_ips": [f"10.101.0.{i + 1}/32"],
@@ -38,7 +39,7 @@ def star(size):
             "name": "wg0", "addresses": [f"10.101.0.{i + 1}/24"], "listen_port": 51820, "mtu": 1420,
             "peers": [{"host": HUB, "endpoint": f"10.100.{i}.1:51820", "allowed_ips": ["10.101.0.1/32"],
                        "keepalive": 25}]}]}
-        links.append({"mtu": 1500, "ends": [{"host": HUB, "ifname": f"eth{i}", "addresses": [f"10.100.{i}.1/24"]},
+        links.append({"mtu": link_mtu, "ends": [{"host": HUB, "ifname": f"eth{i}", "addresses": [f"10.100.{i}.1/24"]},
                                             {"host": name, "ifname": "eth0", "addresses": [f"10.100.{i}.2/24"]}]})
     shipped = model.load()
     return model.parse({"image": {"suite": shipped.image_suite, "packages": list(shipped.image_packages)},

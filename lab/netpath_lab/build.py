@@ -207,8 +207,9 @@ class Bringup:
                               f"AllowedIPs = {', '.join(peer['allowed_ips'])}", f"Endpoint = {peer['endpoint']}"]
                     if peer.get("keepalive"):
                         lines.append(f"PersistentKeepalive = {peer['keepalive']}")
+                # written once, as a host's own files: a role's MTU or keepalive survives a reboot
                 changed = docker.write_file(host.name, f"/etc/wireguard/{wg['name']}.conf",
-                                            "\n".join(lines) + "\n", mode="0600")
+                                            "\n".join(lines) + "\n", mode="0600", only_if_missing=True)
                 self._unit(host, f"wg-quick@{wg['name']}", changed)
 
     def _services(self, host: Host) -> None:

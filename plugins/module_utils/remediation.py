@@ -64,8 +64,10 @@ def _fix(finding, allow_restart):
         return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu": "auto"}
     if fid == "wireguard_no_keepalive":
         # the keepalive only: the MTU stays what it is (a black hole's finding asks for auto)
+        mtu = evidence.get("mtu")
         return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu_keepalive": 25,
-                                 "wireguard_mtu": evidence.get("mtu") or "auto"}
+                                 # the role takes 1280 and up; a smaller tunnel gets sized from its path
+                                 "wireguard_mtu": mtu if isinstance(mtu, int) and mtu >= 1280 else "auto"}
     if fid == "docker_mtu_exceeds_uplink":
         # seed 002: the clamp fixes TCP now without downtime; daemon.json carries the MTU to the
         # next restart of Docker (now only when the user allows restarts)

@@ -85,3 +85,8 @@ def test_keepalive_keeps_the_mtu_unless_a_black_hole_asks_for_auto():
     both = remediation.plan([f("pmtu_blackhole", "wg0", tunnel="wg0"), keepalive])["steps"]["wireguard_mtu"]
     assert both["wireguard_mtu"] == "auto" and both["wireguard_mtu_keepalive"] == 25
     assert remediation.plan([f("wireguard_stale_handshake", "wg0")])["steps"] == {}
+
+
+def test_keepalive_on_a_tunnel_below_what_the_role_takes_sizes_it_from_the_path():
+    plan = remediation.plan([f("wireguard_no_keepalive", "wg0", mtu=1200)])
+    assert plan["steps"]["wireguard_mtu"]["wireguard_mtu"] == "auto"

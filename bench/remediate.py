@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Benchmark: audit and remediate on a fleet of 5, 10, 20 lab hosts, against forks.
+
+Builds the star of bench/audit.py with 1400-byte links, so that every host's WireGuard tunnel
+(1420) is too big for its underlay (mtu_exceeds_underlay). Runs `ansible-playbook
+netpath.mtu.remediate` on the hosts (the audit, the plan, wireguard_mtu on each: a probe of the
+endpoint, the config and the live MTU, a DF probe across the tunnel, the audit after), then runs
+it again (nothing to do), and prints wall time and time per host for each size and forks. Exits
+non-zero unless every host was fixed and the second run changed nothing.
+
+Usage (after scripts/bootstrap, on an otherwise idle machine; about 10 minutes):
+    python bench/remediate.py [--sizes 5 10 20] [--forks 10] [--forks-at-largest 5 20]
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from audit import HUB, star
+from labhosts import bring_up, take_down, write_inventory
+
+HUB_TUNNEL_ADDRESS = "10.101.0.1"
+
+
+def remediate(inventory, forks, report_dir):
+    started = time.monotonic()
+    proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", str(forks), "netpath.mtu.remediate",
+                           "-e", f"netpath_remediate_report_dir={report_dir}",
+                           "-e", f"wireguard_mtu_verify_peer={HUB_TUNNEL_ADDRESS}"],
+                          capture_output=True, text=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), timeout=3600)
+    wall = time.monotonic() - started
+    summary_file = Path(report_dir) / "remediation.json"
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {"hosts": {}}
+    changed = sum(int(n) for n in re.findall(r"^sc-\d+ +: ok=\d+ +changed=(\d+)", proc.stdout, re.M))
+    return proc, wall, summary, changed
+
+
+def measure(size, forks_list):
+    lab = star(size, link_mtu=1400)
+    topo = lab.topologies["bench_star"]
+    bring_up([topo], lab)
+    rows, ok = [], True
+    try:
+        for forks in forks_list:
+            with tempfile.TemporaryDirectory() as tmp:
+                inventory = write_inventory(Path(tmp) / "inventory.json", sorted(h for h in topo.hosts if h != HUB))
+                first, wall, summary, _ = remediate(inventory, forks, f"{tmp}/first")
+                fixed = sum(h.get("fixed") == ["mtu_exceeds_underlay@wg0"] for h in summary["hosts"].values())
+                again, wall_again, _, changed = remediate(inventory, forks, f"{tmp}/again")
+                good = first.returncode == 0 and again.returncode == 0 and fixed == size and changed == 0
+                for proc in (first, again):
+                    if proc.returncode != 0:
+                        print(proc.stdout[-3000:], proc.stderr[-2000:])
+                rows.append((size, forks, wall, wall / size, fixed, wall_again, changed, good))
+                ok &= good
+                if forks != forks_list[-1]:
+                    take_down([topo])  # the next forks value starts from the broken fleet again
+                    bring_up([topo], lab)
+    finally:
+        take_down([topo])
+    return rows, ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--forks-at-largest", type=int, nargs="*", default=[5, 20])
+    args = parser.parse_args()
+    rows, ok = [], True
+    for size in args.sizes:
+        forks_list = [args.forks] + (args.forks_at_largest if size == max(args.sizes) else [])
+        size_rows, size_ok = measure(size, forks_list)
+        rows += size_rows
+        ok &= size_ok
+    print("| hosts | forks | remediate wall time (s) | per host (s) | hosts fixed | second run (s) | changed "
+          "on 2nd run | ok |")
+    print("|---|---|---|---|---|---|---|---|")
+    for size, forks, wall, per_host, fixed, wall_again, changed, good in rows:
+        print(f"| {size} | {forks} | {wall:.1f} | {per_host:.2f} | {fixed} | {wall_again:.1f} | {changed} | "
+              f"{'yes' if good else 'NO'} |")
+    print(f"\n{'PASS' if ok else 'FAIL'}: every host's tunnel was sized to its underlay, verified across the "
+          "tunnel and audited clean, and a second run changed nothing")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
