@@ -46,12 +46,12 @@ def star(size, link_mtu=1500):
                         "topologies": {"bench_star": {"seed": "none", "hosts": hosts, "links": links}}})
 
 
-def audit(hosts, report_dir):
-    """Audit `hosts` with 10 forks: (the playbook's process, wall time in seconds, report or {})."""
+def audit(hosts, report_dir, forks=10):
+    """Audit `hosts`: (the playbook's process, wall time in seconds, report or {})."""
     with tempfile.TemporaryDirectory() as tmp:
         inventory = write_inventory(Path(tmp) / "inventory.json", hosts)
         started = time.monotonic()
-        proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", "10", "netpath.mtu.audit",
+        proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", str(forks), "netpath.mtu.audit",
                                "-e", f"netpath_report_dir={report_dir}"],
                               capture_output=True, text=True, env=dict(os.environ), timeout=1800)
         wall = time.monotonic() - started
