@@ -58,6 +58,9 @@ def measure(size, forks_list):
                 inventory = write_inventory(Path(tmp) / "inventory.json", spokes)
                 first, wall, summary, _ = remediate(inventory, forks, f"{tmp}/first")
                 fixed = sum(h.get("fixed") == ["mtu_exceeds_underlay@wg0"] for h in summary["hosts"].values())
+                for host, outcome in sorted(summary["hosts"].items()):
+                    if outcome.get("fixed") != ["mtu_exceeds_underlay@wg0"]:
+                        print(f"{size} hosts, {forks} forks: {host} {json.dumps(outcome)}")
                 again, wall_again, _, changed = remediate(inventory, forks, f"{tmp}/again")
                 good = (audited.returncode == 0 and first.returncode == 0 and again.returncode == 0
                         and found == size and fixed == size and changed == 0)

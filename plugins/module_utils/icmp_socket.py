@@ -8,6 +8,7 @@ probe of any size up to the interface MTU leaves the host as sent, whatever an e
 message taught the kernel. Needs CAP_NET_RAW (root).
 """
 
+import collections
 import errno
 import os
 import select
@@ -23,6 +24,8 @@ IPV6_MTU_DISCOVER = 23
 IPV6_PMTUDISC_PROBE = 3
 IPV6_DONTFRAG = 62
 IPV6_UNICAST_HOPS = 16
+# Earlier probes whose late answers still count (a search sends a few hundred at most).
+MAX_UNANSWERED = 4096
 
 
 class SendRefused(Exception):
@@ -64,6 +67,10 @@ class RawIcmpTransport:
             self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         self.default_ttl = None
+        # Probes of earlier rounds still unanswered (seq -> (size, sent_at)), and answers to them
+        # that came after their round had ended: on a busy host they still prove their size fits.
+        self.unanswered = collections.OrderedDict()
+        self.late = []
 
     def close(self):
         self.sock.close()
@@ -106,15 +113,42 @@ class RawIcmpTransport:
         self._set_ttl(None)
         deadline = self.clock() + wait
         while pending:
-            remaining = deadline - self.clock()
-            if remaining <= 0:
+            received = self._receive(deadline)
+            if received is None:
                 break
-            readable, _w, _x = select.select([self.sock], [], [], remaining)
-            if not readable:
-                break
-            data, source = self.sock.recvfrom(65535)
-            for seq, event in match(self.family, self.ident, pending, [(data, source[0], self.clock())]).items():
+            for seq, event in match(self.family, self.ident, pending, received).items():
                 outcomes[pending.pop(seq)[0]] = event
                 if early and event.kind == "reply":
                     deadline = min(deadline, self.clock() + max(0.02, 2 * event.rtt))
+        for seq, (index, sent_at) in pending.items():
+            if probes[index].ttl is None:
+                self.unanswered[seq] = (probes[index].size, sent_at)
+        while len(self.unanswered) > MAX_UNANSWERED:
+            self.unanswered.popitem(last=False)
         return outcomes
+
+    def drain(self, wait):
+        """Wait up to `wait` seconds for late answers to earlier probes, without sending."""
+        deadline = self.clock() + wait
+        while self.unanswered and self._receive(deadline) is not None:
+            pass
+
+    def take_late(self):
+        """The late answers received so far, as (size, Event), oldest first; forgets them."""
+        late, self.late = self.late, []
+        return late
+
+    def _receive(self, deadline):
+        """One packet as [(data, source, received_at)] (a late answer is kept aside), or None
+        when nothing came before `deadline`."""
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            return None
+        readable, _w, _x = select.select([self.sock], [], [], remaining)
+        if not readable:
+            return None
+        data, source = self.sock.recvfrom(65535)
+        received = [(data, source[0], self.clock())]
+        for seq, event in match(self.family, self.ident, self.unanswered, received).items():
+            self.late.append((self.unanswered.pop(seq)[0], event))
+        return received

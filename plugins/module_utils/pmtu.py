@@ -169,6 +169,26 @@ class Search:
         return sorted((spread | hints) & set(between))
 
 
+def _smallest_reported(search):
+    reported = sorted(mtu for mtu, _source in search.reported if mtu)
+    return reported[0] if reported else None
+
+
+def _unexplained_loss(search, max_size):
+    """Sizes above the largest answered were lost with no too-big message that explains it."""
+    icmp_too_big = _smallest_reported(search)
+    return search.low < max_size and (icmp_too_big is None or icmp_too_big > search.low)
+
+
+def _record_late(search, late, wait, timeout):
+    """Count answers that came after their round (each still proves its size fits) and wait
+    longer from now on: twice the slowest of them, never more than `timeout`."""
+    for size, event in late:
+        search.record(size, event)
+    slowest = max((event.rtt for _size, event in late), default=0.0)
+    return min(timeout, max(wait, 2 * slowest + 0.02))
+
+
 def probe_path(transport, family, min_size, max_size, attempts, timeout, clock):
     """Find the path MTU over `transport`; the result dict of the pmtu_probe module (less route facts)."""
     started = clock()
@@ -180,21 +200,28 @@ def probe_path(transport, family, min_size, max_size, attempts, timeout, clock):
     # Long enough for the slowest answer a healthy path gives, never longer than `timeout`.
     wait = min(timeout, max(0.05, 4 * max(rtts) + 0.02))
     search = Search(min_size, max_size, attempts)
-    rounds = 0
+    rounds, drained = 0, False
     while rounds < MAX_ROUNDS:
         sizes = search.next_round()
         if not sizes:
-            break
-        rounds += 1
-        for size, event in zip(sizes, transport.exchange([Probe(size, None) for size in sizes], wait)):
-            search.record(size, event)
+            # Before calling the sizes above `low` lost without a router saying so: answers still
+            # on their way (a busy host, a slow tunnel) would prove them, so wait one round more.
+            if drained or not _unexplained_loss(search, max_size):
+                break
+            transport.drain(wait)
+            drained = True
+        else:
+            rounds += 1
+            drained = False
+            for size, event in zip(sizes, transport.exchange([Probe(size, None) for size in sizes], wait)):
+                search.record(size, event)
+        wait = _record_late(search, transport.take_late(), wait, timeout)
     pmtu = search.low
-    reported = sorted(mtu for mtu, _source in search.reported if mtu)
-    icmp_too_big = reported[0] if reported else None
+    icmp_too_big = _smallest_reported(search)
     return {
         "pmtu": pmtu,
         "converged": search.done(),
-        "blackhole": pmtu < max_size and (icmp_too_big is None or icmp_too_big > pmtu),
+        "blackhole": _unexplained_loss(search, max_size),
         "icmp_too_big": icmp_too_big,
         "icmp_too_big_from": next((src for mtu, src in search.reported if mtu == icmp_too_big), None),
         "recommended_mss": pmtu - MSS_OVERHEAD[family],

@@ -19,7 +19,9 @@ description:
     cap the probes; a too-big message that arrives is still learned by the kernel, as in normal
     path MTU discovery.
   - Waiting times come from the round-trip time measured on the first probes, never more than
-    O(timeout).
+    O(timeout). An answer that comes after its round still proves its size fits and makes the later
+    rounds wait longer, and before sizes count as lost without a too-big message the probe waits one
+    round more for such answers, so a busy host is not taken for a black hole.
   - A destination that answers no probe at all fails the task with a message that says so, since
     that is not a black hole.
   - Needs root (raw ICMP sockets) and uses only Python's standard library and C(ip) from iproute2.

@@ -1,8 +1,11 @@
 """The path MTU search against simulated paths: black holes, honest routers, loss, reordering,
 routers that report a wrong MTU, dead hosts; and the ICMP codec it relies on."""
 
+import collections
 import random
+import socket
 import struct
+import time
 
 import pytest
 
@@ -21,16 +24,21 @@ class Hop:
 class SimPath:
     """A path of routers to a destination, as a pmtu transport: exchange() -> one outcome per probe."""
 
-    def __init__(self, first_mtu, hops, loss=0.0, seed=1, rtt=0.01, alive=True):
+    def __init__(self, first_mtu, hops, loss=0.0, seed=1, rtt=0.01, alive=True, busy_rtt=None):
         self.first_mtu = first_mtu  # this host's own link
         self.hops = hops
         self.loss = loss
         self.rng = random.Random(seed)
         self.rtt = rtt
+        # The round trip after the first round (a host that gets busy), None: always `rtt`.
+        self.busy_rtt = busy_rtt
         self.alive = alive
         self.sent = 0
         self.rounds = []
+        self.drains = 0
         self.clock_now = 0.0
+        self.in_flight = []  # answers slower than their round's wait: (size, event)
+        self.late = []
 
     def clock(self):
         return self.clock_now
@@ -53,11 +61,28 @@ class SimPath:
         return pmtu.Event("reply", None, "dest", self.rtt)
 
     def exchange(self, probes, wait, early=False):
+        self.late += self.in_flight  # they arrive while this round is out
+        self.in_flight = []
+        rtt = self.busy_rtt if self.busy_rtt is not None and self.rounds else self.rtt
         self.rounds.append([p.size for p in probes])
         outcomes = [self.outcome(p) for p in probes]
+        if self.busy_rtt is not None and rtt > wait:  # only a busy path models late answers
+            answered = zip(probes, outcomes, strict=True)
+            self.in_flight = [(p.size, o._replace(rtt=rtt)) for p, o in answered if o is not None]
+            outcomes = [None] * len(probes)
         settled = all(o is not None for o in outcomes)
-        self.clock_now += self.rtt if settled or (early and any(outcomes)) else wait
+        self.clock_now += rtt if settled or (early and any(outcomes)) else wait
         return outcomes
+
+    def drain(self, wait):
+        self.drains += 1
+        self.late += self.in_flight
+        self.in_flight = []
+        self.clock_now += wait
+
+    def take_late(self):
+        late, self.late = self.late, []
+        return late
 
 
 def run(path, min_size=68, max_size=1500, attempts=3, timeout=2.0, family=4):
@@ -246,3 +271,50 @@ def test_matching_survives_reordering_duplicates_and_strangers():
     assert settled[12].kind == "reply" and settled[12].rtt == pytest.approx(0.1)
     assert settled[11] == pmtu.Event("too_big", 900, "r1", pytest.approx(0.7))
     assert settled[10].rtt == pytest.approx(0.8)  # the first of the duplicates
+
+
+def test_answers_that_come_after_their_round_on_a_busy_host_are_not_a_black_hole():
+    # The first probes come back in 10 ms (so each round waits 60 ms); then the host gets busy
+    # and every answer takes 300 ms. Counting those as lost gave 609 for a 1340-byte path.
+    path = SimPath(1400, [Hop("r1", 1400)], rtt=0.01, busy_rtt=0.3)
+    result = run(path, max_size=1400)
+    assert result["pmtu"] == 1400
+    assert result["blackhole"] is False
+    assert result["converged"] is True
+    assert result["wait_ms"] >= 600  # it waits longer once answers come late
+
+
+def test_a_black_hole_waits_one_round_more_for_late_answers_and_no_more():
+    path = SimPath(1500, [Hop("r1", 1400, sends_too_big=False)])
+    result = run(path)
+    assert (result["pmtu"], result["blackhole"]) == (1400, True)
+    assert path.drains == 1
+    assert result["elapsed_ms"] < 200
+
+
+def test_an_honest_router_needs_no_wait_for_late_answers():
+    path = SimPath(1500, [Hop("r1", 1380)])
+    assert run(path)["pmtu"] == 1380
+    assert path.drains == 0
+
+
+def test_the_socket_transport_keeps_late_answers_for_the_probe_they_answer():
+    # A raw ICMP socket needs root; a UDP socket on loopback delivers the same bytes.
+    transport = icmp_socket.RawIcmpTransport.__new__(icmp_socket.RawIcmpTransport)
+    transport.family, transport.ident, transport.clock = 4, 0x1234, time.monotonic
+    transport.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    transport.sock.bind(("127.0.0.1", 0))
+    sent_at = time.monotonic() - 0.5
+    transport.unanswered = collections.OrderedDict({7: (1300, sent_at), 8: (1400, sent_at)})
+    transport.late = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        for seq in (8, 99):  # an answer to probe 8, and one to no probe of ours
+            peer.sendto(ipv4(struct.pack("!BBHHH", 0, 0, 0, 0x1234, seq) + b"x" * 10),
+                        transport.sock.getsockname())
+        transport.drain(0.2)
+    transport.sock.close()
+    late = transport.take_late()
+    assert [(size, event.kind) for size, event in late] == [(1400, "reply")]
+    assert 0.5 <= late[0][1].rtt < 5
+    assert list(transport.unanswered) == [7]
+    assert transport.take_late() == []
