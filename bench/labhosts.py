@@ -16,7 +16,8 @@ def bring_up(topologies, lab=None):
     """Bring up topologies (names, or Topology objects of `lab`) with the lab image; return them."""
     lab = lab or model.load()
     selected = lab.select(topologies) if topologies and isinstance(topologies[0], str) else topologies
-    build.up(selected, docker.ensure_image(lab.image_suite, lab.image_packages), log=lambda message: None)
+    build.up(selected, docker.ensure_image(lab.image_suite, lab.image_packages),
+             log=lambda message: print(message, file=sys.stderr, flush=True))
     return selected
 
 

@@ -91,3 +91,31 @@ def test_a_foreign_container_with_a_lab_name_is_not_touched(image, topology):
         assert docker.container_state("lt-b") is None
     finally:
         docker.remove_containers(["lt-a"])
+
+
+def wireguard_description():
+    tunnel = {"addresses": None, "listen_port": 51820, "mtu": 1340, "name": "wg0"}
+    base = description()
+    hosts = base["topologies"]["lifecycle"]["hosts"]
+    hosts["lt-a"] = {"wireguard": [dict(tunnel, addresses=["10.251.0.1/24"], peers=[
+        {"host": "lt-b", "endpoint": "10.250.0.2:51820", "allowed_ips": ["10.251.0.2/32"]}])]}
+    hosts["lt-b"] = {"wireguard": [dict(tunnel, addresses=["10.251.0.2/24"], peers=[
+        {"host": "lt-a", "endpoint": "10.250.0.1:51820", "allowed_ips": ["10.251.0.1/32"]}])]}
+    return base
+
+
+def test_a_silent_tunnel_gets_one_restart_of_wg_quick_on_both_ends(image, topology):
+    wired = model.parse(wireguard_description()).topologies["lifecycle"]
+    build.up([wired], image, log=lambda m: None)
+    docker.exec_in("lt-b", ["systemctl", "stop", "wg-quick@wg0"])
+    logged = []
+    bringup = build.Bringup(wired, image, logged.append)
+    bringup._wait_ready(timeout=3)
+    assert "wg-quick@wg0 inactive" in logged[0] and "restarting wg-quick on both ends" in logged[0]
+    assert bringup.changes == ["lt-a, lt-b: wg-quick restarted (tunnel was silent)"]
+    assert docker.exec_in("lt-a", ["ping", "-c", "1", "-W", "2", "10.251.0.2"], check=False).returncode == 0
+
+    # A tunnel that a restart does not mend fails, with the state of both ends.
+    docker.exec_in("lt-b", ["iptables", "-I", "INPUT", "-p", "udp", "--dport", "51820", "-j", "DROP"])
+    with pytest.raises(model.LabError, match=r"nor after restarting wg-quick on both ends \(lt-a: wg-quick@wg0 active"):
+        build.Bringup(wired, image, lambda m: None)._wait_ready(timeout=3)
