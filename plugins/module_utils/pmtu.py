@@ -170,8 +170,7 @@ class Search:
 
 
 def _smallest_reported(search):
-    reported = sorted(mtu for mtu, _source in search.reported if mtu)
-    return reported[0] if reported else None
+    return min((mtu for mtu, _source in search.reported if mtu), default=None)
 
 
 def _unexplained_loss(search, max_size):
