@@ -9,6 +9,7 @@ a human, and what the user left out. The finding ids and their meaning are in fi
 """
 
 from ansible_collections.netpath.mtu.plugins.module_utils import findings
+from ansible_collections.netpath.mtu.plugins.module_utils.link_mtu import IPV6_MIN_MTU
 
 # Applied in this order on a host: what cannot interrupt anything first (kernel settings, a
 # clamp, accepting too-big messages), then MTUs changed live, then what a restart carries.
@@ -66,8 +67,8 @@ def _fix(finding, allow_restart):
         # the keepalive only: the MTU stays what it is (a black hole's finding asks for auto)
         mtu = evidence.get("mtu")
         return "wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu_keepalive": 25,
-                                 # the role takes 1280 and up; a smaller tunnel gets sized from its path
-                                 "wireguard_mtu": mtu if isinstance(mtu, int) and mtu >= 1280 else "auto"}
+                                 # the role takes IPv6's minimum and up; a smaller tunnel gets sized from its path
+                                 "wireguard_mtu": mtu if isinstance(mtu, int) and mtu >= IPV6_MIN_MTU else "auto"}
     if fid == "docker_mtu_exceeds_uplink":
         # seed 002: the clamp fixes TCP now without downtime; daemon.json carries the MTU to the
         # next restart of Docker (now only when the user allows restarts)
