@@ -11,14 +11,12 @@ Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20]
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from labhosts import bring_up, take_down, write_inventory
+from labhosts import bring_up, run_playbook, take_down
 
 from netpath_lab import model
 
@@ -48,13 +46,7 @@ def star(size, link_mtu=1500):
 
 def audit(hosts, report_dir, forks=10):
     """Audit `hosts`: (the playbook's process, wall time in seconds, report or {})."""
-    with tempfile.TemporaryDirectory() as tmp:
-        inventory = write_inventory(Path(tmp) / "inventory.json", hosts)
-        started = time.monotonic()
-        proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", str(forks), "netpath.mtu.audit",
-                               "-e", f"netpath_report_dir={report_dir}"],
-                              capture_output=True, text=True, env=dict(os.environ), timeout=1800)
-        wall = time.monotonic() - started
+    proc, wall = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800)
     report_file = Path(report_dir) / "report.json"
     report = json.loads(report_file.read_text()) if proc.returncode == 0 and report_file.exists() else {}
     return proc, wall, report

@@ -1,7 +1,12 @@
-"""What the benchmarks share: lab topologies brought up quietly, and an inventory of lab hosts."""
+"""What the benchmarks share: lab topologies brought up, an inventory of lab hosts, and a timed
+run of one of the collection's playbooks on them."""
 
 import json
+import os
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,3 +34,16 @@ def write_inventory(path, hosts):
     """An Ansible inventory (JSON) of lab hosts, reached through Docker."""
     Path(path).write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": INVENTORY_VARS}}))
     return path
+
+
+def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600):
+    """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        inventory = write_inventory(Path(tmp) / "inventory.json", hosts)
+        argv = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), f"netpath.mtu.{playbook}"]
+        for name, value in extra_vars.items():
+            argv += ["-e", f"{name}={value}"]
+        started = time.monotonic()
+        proc = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+                              timeout=timeout)
+        return proc, time.monotonic() - started

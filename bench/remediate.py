@@ -16,27 +16,24 @@ Usage (after scripts/bootstrap, on an otherwise idle machine; about 16 minutes):
 
 import argparse
 import json
-import os
 import re
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from audit import HUB, audit, star
-from labhosts import bring_up, take_down, write_inventory
+from labhosts import bring_up, run_playbook, take_down
 
 HUB_TUNNEL_ADDRESS = "10.101.0.1"
 
 
-def remediate(inventory, forks, report_dir):
-    started = time.monotonic()
-    proc = subprocess.run(["ansible-playbook", "-i", str(inventory), "--forks", str(forks), "netpath.mtu.remediate",
-                           "-e", f"netpath_remediate_report_dir={report_dir}",
-                           "-e", f"wireguard_mtu_verify_peer={HUB_TUNNEL_ADDRESS}"],
-                          capture_output=True, text=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"), timeout=3600)
-    wall = time.monotonic() - started
+EXPECTED_FIX = ["mtu_exceeds_underlay@wg0"]
+
+
+def remediate(hosts, forks, report_dir):
+    """Remediate `hosts`: (the playbook's process, wall seconds, remediation.json, changed on the hosts)."""
+    proc, wall = run_playbook("remediate", hosts, forks, {"netpath_remediate_report_dir": report_dir,
+                                                           "wireguard_mtu_verify_peer": HUB_TUNNEL_ADDRESS})
     summary_file = Path(report_dir) / "remediation.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {"hosts": {}}
     changed = sum(int(n) for n in re.findall(r"^sc-\d+ +: ok=\d+ +changed=(\d+)", proc.stdout, re.M))
@@ -46,22 +43,21 @@ def remediate(inventory, forks, report_dir):
 def measure(size, forks_list):
     lab = star(size, link_mtu=1400)
     topo = lab.topologies["bench_star"]
+    spokes = sorted(h for h in topo.hosts if h != HUB)
     bring_up([topo], lab)
     rows, ok = [], True
     try:
         for forks in forks_list:
             with tempfile.TemporaryDirectory() as tmp:
-                spokes = sorted(h for h in topo.hosts if h != HUB)
                 audited, audit_wall, report = audit(spokes, f"{tmp}/audit", forks)
                 found = sum([f["id"] for f in h.get("findings") or []] == ["mtu_exceeds_underlay"]
                             for h in report.get("hosts", {}).values())
-                inventory = write_inventory(Path(tmp) / "inventory.json", spokes)
-                first, wall, summary, _ = remediate(inventory, forks, f"{tmp}/first")
-                fixed = sum(h.get("fixed") == ["mtu_exceeds_underlay@wg0"] for h in summary["hosts"].values())
+                first, wall, summary, _ = remediate(spokes, forks, f"{tmp}/first")
+                fixed = sum(h.get("fixed") == EXPECTED_FIX for h in summary["hosts"].values())
                 for host, outcome in sorted(summary["hosts"].items()):
-                    if outcome.get("fixed") != ["mtu_exceeds_underlay@wg0"]:
+                    if outcome.get("fixed") != EXPECTED_FIX:
                         print(f"{size} hosts, {forks} forks: {host} {json.dumps(outcome)}")
-                again, wall_again, _, changed = remediate(inventory, forks, f"{tmp}/again")
+                again, wall_again, _, changed = remediate(spokes, forks, f"{tmp}/again")
                 good = (audited.returncode == 0 and first.returncode == 0 and again.returncode == 0
                         and found == size and fixed == size and changed == 0)
                 for proc in (audited, first, again):
