@@ -11,7 +11,8 @@ emulation (-accel tcg; KVM does not boot here).
   build  mmdebstrap a bookworm rootfs with the kernel, initramfs-tools, systemd, openssh-server,
          python3, iproute2, kmod, sudo and procps; copy the kernel and initrd out of its /boot;
          make it an ext4 image (mkfs.ext4 -d, no loop mount); authorize a throwaway ssh key for
-         root. Cached in the work directory, rebuilt only when the recipe changes (about 3 min).
+         root. Cached outside the checkout, in a directory named after the recipe's hash, so a
+         fresh clone reuses it and a changed recipe builds anew (about 3 min).
   up     boot it: -snapshot (writes go to a temporary overlay that lives as long as the qemu
          process, so a reboot of the guest keeps them and the next boot starts clean),
          user-mode networking with restrict=on (no network beyond the host) and one port
@@ -21,7 +22,8 @@ emulation (-accel tcg; KVM does not boot here).
          /proc/PID/cmdline).
 
 Every step is bounded: mmdebstrap 900 s, boot to ssh 300 s (NETPATH_QEMU_BOOT_TIMEOUT), shutdown
-20 s then SIGKILL. Environment: NETPATH_QEMU_DIR (default <repo>/.cache/qemu-guest),
+20 s then SIGKILL. Environment: NETPATH_QEMU_DIR (default
+/var/cache/netpath-mtu/qemu-guest-<recipe hash>),
 NETPATH_QEMU_PORT (default: a free port), NETPATH_QEMU_MIRROR (default: mmdebstrap's).
 Needs root, qemu-system-x86, mmdebstrap, e2fsprogs and openssh-client.
 """
@@ -60,7 +62,10 @@ def note(msg):
 
 
 def workdir():
-    return Path(os.environ.get("NETPATH_QEMU_DIR") or REPO / ".cache" / "qemu-guest")
+    if os.environ.get("NETPATH_QEMU_DIR"):
+        return Path(os.environ["NETPATH_QEMU_DIR"])
+    digest = hashlib.sha256(recipe().encode()).hexdigest()[:12]
+    return Path("/var/cache/netpath-mtu") / f"qemu-guest-{digest}"
 
 
 def recipe():
