@@ -9,7 +9,6 @@ Chromium is Debian's ``chromium`` package (scripts/bootstrap installs it). Witho
 fail, they do not skip: a report nobody has seen rendered is not tested.
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -20,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from ansible_collections.netpath.mtu.plugins.module_utils import report
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "unit" / "plugins" / "filter" / "fixtures" / "report_input.json"
@@ -32,17 +33,6 @@ ERROR_RED = (0xC6, 0x28, 0x28)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--force-device-scale-factor=1"]
-
-
-def load_report_module():
-    """plugins/filter/report.py by its path: it is plain Python and needs no collection layout."""
-    spec = importlib.util.spec_from_file_location("netpath_report", REPO / "plugins" / "filter" / "report.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-report = load_report_module()
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The audit report: the report dict, its Markdown, HTML and metrics, the gate, and probe results.
 
-The sample (fixtures/report_input.json) is what play 1 of playbooks/audit.yml leaves in hostvars
-for four lab hosts: wg-site-a (pmtu_blackhole on wg0 over eth0), co-node
+The sample (tests/unit/plugins/filter/fixtures/report_input.json) is what play 1 of
+playbooks/audit.yml leaves in hostvars for four lab hosts: wg-site-a (pmtu_blackhole on wg0 over eth0), co-node
 (docker_mtu_exceeds_uplink and missing_mss_clamp on docker0 over eth0 at 1450), k3s-server
 (flannel_over_tunnel on flannel.1 over tailscale0 over eth0; udp_buffer_errors, host-wide) and
 healthy-a (no findings).
@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.filter import report
+from ansible_collections.netpath.mtu.plugins.module_utils import report
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report_input.json"
+# The filters' tests (tests/unit/plugins/filter/test_report_filters.py) use the same sample.
+FIXTURE = Path(__file__).parents[1] / "filter" / "fixtures" / "report_input.json"
 HOSTILE = '"><script>alert(1)</script>'
 
 
@@ -406,7 +407,7 @@ def test_html_escapes_a_hostile_interface_name_and_evidence(sample):
     hv["netpath_findings"][0]["id"] = "flannel_over_tunnel<svg onload=alert(1)>"
     page = report.render_html(report.build_report(sample["hostvars"], ["k3s-server"], "2026-05-10T09:30:00Z"))
     assert "<script" not in page and "<svg onload" not in page and "<b onmouseover" not in page
-    assert "&lt;script&gt;" in page and "&quot;&gt;" in page
+    assert "&lt;script&gt;" in page and "&#34;&gt;" in page
     # Parsed back, the name is exactly what the host reported: escaped, neither lost nor doubled.
     dom = Dom(page)
     layers = layers_of(dom, "k3s-server")
@@ -503,40 +504,116 @@ def test_metrics_of_a_host_whose_audit_failed(sample):
     assert not [k for k in samples if ("host", "gone") in k[1] and k[0] != "netpath_audit_success"]
 
 
-# ----------------------------------------------------------------------------------------------
-# The filters
-
-
-def test_the_filters():
-    filters = report.FilterModule().filters()
-    assert set(filters) == {"probe_results", "report", "report_markdown", "report_html", "report_metrics",
-                            "report_gate"}
-
-
-def test_the_filters_render_what_the_functions_render(built, sample):
-    filters = report.FilterModule().filters()
-    assert filters["report"](sample["hostvars"], sample["hosts"], generated="2026-05-10T09:30:00Z") == built
-    assert filters["report_html"](built) == report.render_html(built)
-    assert filters["report_markdown"](built) == report.render_markdown(built)
-    assert filters["report_metrics"](built) == report.render_metrics(built)
-    assert filters["report_gate"](built, "error") == report.gate(built, "error")
-
-
-def test_the_filters_fail_with_ansible_errors(built):
-    from ansible.errors import AnsibleFilterError
-
-    filters = report.FilterModule().filters()
-    with pytest.raises(AnsibleFilterError, match="allowed: none, warning, error"):
-        filters["report_gate"](built, "critical")
-    with pytest.raises(AnsibleFilterError, match="expects the report dict"):
-        filters["report_html"]({"hosts": {}})
-    with pytest.raises(AnsibleFilterError, match="list of inventory host names"):
-        filters["report"]({}, "all")
-
-
-def test_the_filters_do_not_change_their_input(built):
+def test_rendering_does_not_change_the_report(built):
     before = copy.deepcopy(built)
     report.render_html(built)
     report.render_markdown(built)
     report.render_metrics(built)
     assert built == before
+
+
+# ----------------------------------------------------------------------------------------------
+# The templates
+
+
+def cards(page):
+    """{label: (number, class)} of the summary cards at the top of a page."""
+    elements = Dom(page).elements
+    found = {}
+    for index, el in enumerate(elements):
+        if el["tag"] == "div" and el["attrs"].get("class", "").split()[:1] == ["card"]:
+            number = elements[index + 1]["text"]
+            found[" ".join(el["text"][len(number):].split())] = (number, el["attrs"]["class"])
+    return found
+
+
+def test_html_cards_count_hosts_not_audited_apart_from_error_findings(sample):
+    sample["hostvars"]["wg-router"] = {"netpath_audit_error": "Gather MTU facts: ip: not found"}
+    built = report.build_report(sample["hostvars"], sample["hosts"] + ["wg-router", "gone"], "2026-05-10T09:30:00Z")
+    assert cards(report.render_html(built)) == {
+        "hosts audited": ("4", "card"),
+        "hosts not audited unreachable, or the audit failed": ("2", "card error"),
+        "error findings": ("3", "card error"),
+        "warning findings": ("2", "card warning"),
+        "info findings": ("0", "card"),
+    }
+    healthy = report.build_report(sample["hostvars"], ["healthy-a"], "2026-05-10T09:30:00Z")
+    assert cards(report.render_html(healthy))["hosts not audited unreachable, or the audit failed"] == ("0", "card")
+
+
+@pytest.mark.parametrize("name", [HOSTILE, "it's \"quoted\" & <b>bold</b>", "</title><script>x</script>"])
+def test_html_autoescapes_a_host_and_an_interface_name(sample, name):
+    """Whatever a host or an interface is called, the page shows it as text and runs nothing."""
+    hostvars = {name: copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    hv = hostvars[name]
+    hv["ansible_facts"]["netpath_mtu"]["chains"][0][0]["interface"] = name
+    hv["netpath_findings"][0]["interface"] = name
+    page = report.render_html(report.build_report(hostvars, [name], "2026-05-10T09:30:00Z"))
+    for raw in ("<script", "<b>", "</title><", "it's", '"quoted"'):
+        assert raw not in page
+    dom = Dom(page)
+    assert not dom.find("script") and not dom.find("b")
+    section = dom.find("section", data_host=name)
+    assert len(section) == 1
+    layer = layers_of(dom, name)[1]
+    assert layer["attrs"]["data-interface"] == name and "fault" in layer["attrs"]["class"]
+    assert layer["text"].startswith(name)
+    assert [el["text"] for el in dom.find("code") if el["text"] == name]
+    row = dom.find("tr", data_finding="pmtu_blackhole")[0]
+    assert name in row["text"]
+
+
+def test_markdown_escapes_a_host_and_an_interface_name(sample):
+    name = "</code><script>x</script>|"
+    hostvars = {name: copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    hostvars[name]["netpath_findings"][0]["interface"] = name
+    md = report.render_markdown(report.build_report(hostvars, [name], "2026-05-10T09:30:00Z"))
+    assert "\n## \\</code\\>\\<script\\>x\\</script\\>\\|\n" in md
+    assert "<script>" not in re.sub(r"(`+).*?\1", "", md)
+
+
+def test_html_includes_the_stylesheet_inline():
+    page = report.render_html(report.build_report({}, [], "2026-05-10T09:30:00Z"))
+    css = (Path(report.TEMPLATES) / "report.css").read_text()
+    assert "<style>\n%s</style>" % css in page
+
+
+def test_fix_view_is_the_action_and_its_variables():
+    assert report.fix_view({"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450}, "note": "restart"}) == {
+        "kind": "role", "name": "netpath.mtu.docker_mtu", "vars": [("docker_mtu", "1450")],
+        "other": [("note", "restart")]}
+    assert report.fix_view("see the runbook") == {"kind": None, "name": None, "vars": [],
+                                                  "other": [("fix", "see the runbook")]}
+    assert report.fix_view(None) == {"kind": None, "name": None, "vars": [], "other": []}
+
+
+# ----------------------------------------------------------------------------------------------
+# The MTU cascade drawing
+
+
+def finding(fid, severity, interface):
+    return report.finding_view({"id": fid, "severity": severity, "interface": interface, "explanation": "why"})
+
+
+def test_cascade_geometry_of_a_chain(sample):
+    chain = sample["hostvars"]["co-node"]["ansible_facts"]["netpath_mtu"]["chains"][0]
+    drawing = report.cascade(chain, [finding("docker_mtu_exceeds_uplink", "error", "docker0"),
+                                     finding("missing_mss_clamp", "warning", "docker0"),
+                                     finding("udp_buffer_errors", "warning", None)])
+    eth0, docker0 = drawing["layers"]
+    assert (eth0["interface"], eth0["step"], eth0["tags"], eth0["y"]) == ("eth0", None, [], 8)
+    assert docker0["step"]["text"] == "room on eth0: 1450 < MTU 1500" and docker0["step"]["over"]
+    # The widest MTU gets the widest box; two tags make the box taller, stacked beside it.
+    assert docker0["width"] == report.BOX_MAX_W and eth0["width"] == round(report.BOX_MAX_W * 1450 / 1500)
+    assert docker0["y"] == eth0["y"] + eth0["height"] + report.STEP_H
+    assert docker0["height"] == 2 * report.TAG_H + 3 * report.TAG_GAP - 4
+    first, second = docker0["tags"]
+    assert (first["id"], first["severity"], second["severity"]) == ("docker_mtu_exceeds_uplink", "error", "warning")
+    assert first["x"] == second["x"] == report.BOX_X + docker0["width"] + 14
+    assert second["y"] == first["y"] + report.TAG_H + report.TAG_GAP
+    assert docker0["findings"] == "docker_mtu_exceeds_uplink missing_mss_clamp"
+    assert drawing["width"] == first["x"] + first["width"] + 16
+    assert drawing["height"] == docker0["y"] + docker0["height"] + 8
+    numbers = [v for layer in drawing["layers"] for part in [layer, layer["step"] or {}, *layer["tags"]]
+               for v in part.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    assert numbers and all(isinstance(v, int) for v in numbers)

@@ -1,4 +1,4 @@
-"""Make this checkout importable as ansible_collections.netpath.mtu for the unit tests.
+"""Make this checkout importable as ansible_collections.netpath.mtu for the tests (unit and browser).
 
 ansible-test does this by running from an ansible_collections/netpath/mtu tree; a plain pytest
 run from the repository gets the same through a symlink in .cache/ (made here when missing).
@@ -7,7 +7,7 @@ run from the repository gets the same through a symlink in .cache/ (made here wh
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 COLLECTIONS = REPO / ".cache" / "collections"
 
 
