@@ -3,27 +3,18 @@
 The functions themselves are tested in tests/unit/plugins/module_utils/test_report.py.
 """
 
-import json
-from pathlib import Path
-
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.filter import report as report_filters
 from ansible_collections.netpath.mtu.plugins.module_utils import report
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report_input.json"
 FILTERS = report_filters.FilterModule().filters()
 
 
 @pytest.fixture
-def sample():
-    return json.loads(FIXTURE.read_text())
-
-
-@pytest.fixture
-def built(sample):
-    return report.build_report(sample["hostvars"], sample["hosts"], sample["generated"])
+def built(report_sample):
+    return report.build_report(report_sample["hostvars"], report_sample["hosts"], report_sample["generated"])
 
 
 def test_the_filters():
@@ -31,8 +22,9 @@ def test_the_filters():
                             "report_gate"}
 
 
-def test_the_filters_render_what_the_functions_render(built, sample):
-    assert FILTERS["report"](sample["hostvars"], sample["hosts"], generated="2026-05-10T09:30:00Z") == built
+def test_the_filters_render_what_the_functions_render(built, report_sample):
+    hostvars, hosts = report_sample["hostvars"], report_sample["hosts"]
+    assert FILTERS["report"](hostvars, hosts, generated="2026-05-10T09:30:00Z") == built
     assert FILTERS["report_html"](built) == report.render_html(built)
     assert FILTERS["report_markdown"](built) == report.render_markdown(built)
     assert FILTERS["report_metrics"](built) == report.render_metrics(built)

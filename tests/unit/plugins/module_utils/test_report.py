@@ -11,68 +11,23 @@ import copy
 import json
 import re
 from collections import UserDict
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.netpath.mtu.plugins.module_utils import report
 
-# The filters' tests (tests/unit/plugins/filter/test_report_filters.py) use the same sample.
-FIXTURE = Path(__file__).parents[1] / "filter" / "fixtures" / "report_input.json"
 HOSTILE = '"><script>alert(1)</script>'
 
 
 @pytest.fixture
-def sample():
-    return json.loads(FIXTURE.read_text())
+def sample(report_sample):
+    return report_sample
 
 
 @pytest.fixture
 def built(sample):
     return report.build_report(sample["hostvars"], sample["hosts"], sample["generated"])
-
-
-class Dom(HTMLParser):
-    """Elements of a page as (tag, attrs, text) in document order; text is what the element holds."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.elements = []
-        self.stack = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": ""}
-        self.elements.append(element)
-        if tag not in ("meta", "br", "path", "rect", "link", "img", "input"):
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append({"tag": tag, "attrs": dict(attrs), "text": ""})
-
-    def handle_endtag(self, tag):
-        if any(el["tag"] == tag for el in self.stack):
-            while self.stack.pop()["tag"] != tag:
-                pass
-
-    def handle_data(self, data):
-        for element in self.stack:
-            element["text"] += data
-
-    def find(self, tag=None, **attrs):
-        return [el for el in self.elements if (tag is None or el["tag"] == tag)
-                and all(el["attrs"].get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-
-def layers_of(dom, host):
-    """The cascade layers (g.layer) inside the section of host, in document order."""
-    sections = dom.find("section", data_host=host)
-    assert len(sections) == 1, host
-    start = dom.elements.index(sections[0])
-    following = dom.elements[start + 1:]
-    end = next((i for i, el in enumerate(following) if el["tag"] == "section"), len(following))
-    return [el for el in following[:end] if el["tag"] == "g" and "layer" in el["attrs"].get("class", "").split()]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -315,11 +270,11 @@ def test_markdown_escapes_what_hosts_report(sample):
 # HTML
 
 
-def test_html_is_self_contained(built):
+def test_html_is_self_contained(built, html_elements):
     page = report.render_html(built)
     assert page.startswith("<!DOCTYPE html>")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    dom = Dom(page)
+    dom = html_elements(page)
     assert not dom.find("script") and not dom.find("link") and not dom.find("img") and not dom.find("iframe")
     assert not [el for el in dom.elements if "src" in el["attrs"]]
     hrefs = [el["attrs"]["href"] for el in dom.elements if "href" in el["attrs"]]
@@ -329,9 +284,9 @@ def test_html_is_self_contained(built):
     assert set(re.findall(r"https?://[^\s\"']+", page)) == {"http://www.w3.org/2000/svg"}
 
 
-def test_html_draws_each_chain_physical_link_first(built):
-    dom = Dom(report.render_html(built))
-    layers = layers_of(dom, "k3s-server")
+def test_html_draws_each_chain_physical_link_first(built, html_elements):
+    dom = html_elements(report.render_html(built))
+    layers = dom.layers("k3s-server")
     assert [(el["attrs"]["data-interface"], el["attrs"]["data-kind"], el["attrs"]["data-mtu"],
              el["attrs"]["data-overhead"]) for el in layers] == [
         ("eth0", "physical", "1500", "0"),
@@ -344,10 +299,10 @@ def test_html_draws_each_chain_physical_link_first(built):
     assert "MTU 1500 · no overhead" in layers[0]["text"]
 
 
-def test_html_marks_the_faulty_layer_with_the_finding_id(built):
-    dom = Dom(report.render_html(built))
+def test_html_marks_the_faulty_layer_with_the_finding_id(built, html_elements):
+    dom = html_elements(report.render_html(built))
     marked = {host: [(el["attrs"]["data-interface"], el["attrs"].get("data-findings"))
-                     for el in layers_of(dom, host) if "fault" in el["attrs"]["class"].split()]
+                     for el in dom.layers(host) if "fault" in el["attrs"]["class"].split()]
               for host in ("wg-site-a", "co-node", "k3s-server", "healthy-a")}
     assert marked == {
         "wg-site-a": [("wg0", "pmtu_blackhole")],
@@ -385,8 +340,8 @@ def test_html_lists_findings_not_on_a_layer(built):
     assert "Not on a layer drawn above: <code>udp_buffer_errors</code> (host-wide)" in section
 
 
-def test_html_findings_table_and_probes(built):
-    dom = Dom(report.render_html(built))
+def test_html_findings_table_and_probes(built, html_elements):
+    dom = html_elements(report.render_html(built))
     rows = dom.find("tr", data_finding="pmtu_blackhole")
     assert len(rows) == 1
     text = rows[0]["text"]
@@ -397,7 +352,7 @@ def test_html_findings_table_and_probes(built):
     assert "no findings" in dom.find("section", data_host="healthy-a")[0]["text"]
 
 
-def test_html_escapes_a_hostile_interface_name_and_evidence(sample):
+def test_html_escapes_a_hostile_interface_name_and_evidence(sample, html_elements):
     hv = sample["hostvars"]["k3s-server"]
     chain = hv["ansible_facts"]["netpath_mtu"]["chains"][0]
     chain[1]["interface"] = HOSTILE
@@ -409,31 +364,31 @@ def test_html_escapes_a_hostile_interface_name_and_evidence(sample):
     assert "<script" not in page and "<svg onload" not in page and "<b onmouseover" not in page
     assert "&lt;script&gt;" in page and "&#34;&gt;" in page
     # Parsed back, the name is exactly what the host reported: escaped, neither lost nor doubled.
-    dom = Dom(page)
-    layers = layers_of(dom, "k3s-server")
+    dom = html_elements(page)
+    layers = dom.layers("k3s-server")
     assert layers[2]["attrs"]["data-interface"] == HOSTILE
     assert "fault" in layers[2]["attrs"]["class"]
     assert HOSTILE in layers[2]["text"]
     assert not dom.find("script")
 
 
-def test_html_of_a_host_whose_audit_failed(sample):
+def test_html_of_a_host_whose_audit_failed(sample, html_elements):
     sample["hostvars"]["wg-router"] = {"netpath_audit_error": "Gather MTU facts: <ip> not found"}
     page = report.render_html(report.build_report(sample["hostvars"], ["wg-router"], "2026-05-10T09:30:00Z"))
-    dom = Dom(page)
+    dom = html_elements(page)
     section = dom.find("section", data_host="wg-router")[0]
     assert "failed" in section["attrs"]["class"]
     assert "Gather MTU facts: <ip> not found" in section["text"]
     assert "&lt;ip&gt;" in page
 
 
-def test_html_copes_with_odd_chains(sample):
+def test_html_copes_with_odd_chains(sample, html_elements):
     facts = sample["hostvars"]["healthy-a"]["ansible_facts"]["netpath_mtu"]
     facts["chains"] = [[{"interface": "eth0", "kind": "physical", "mtu": None, "overhead": None}],
                        [], "not a chain", [{"interface": "x"}, {"interface": "wg9", "mtu": "1420", "overhead": 60}]]
     page = report.render_html(report.build_report(sample["hostvars"], ["healthy-a"], "2026-05-10T09:30:00Z"))
-    dom = Dom(page)
-    assert [el["attrs"]["data-mtu"] for el in layers_of(dom, "healthy-a")] == ["", "1420", ""]
+    dom = html_elements(page)
+    assert [el["attrs"]["data-mtu"] for el in dom.layers("healthy-a")] == ["", "1420", ""]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -516,9 +471,9 @@ def test_rendering_does_not_change_the_report(built):
 # The templates
 
 
-def cards(page):
+def cards(dom):
     """{label: (number, class)} of the summary cards at the top of a page."""
-    elements = Dom(page).elements
+    elements = dom.elements
     found = {}
     for index, el in enumerate(elements):
         if el["tag"] == "div" and el["attrs"].get("class", "").split()[:1] == ["card"]:
@@ -527,10 +482,10 @@ def cards(page):
     return found
 
 
-def test_html_cards_count_hosts_not_audited_apart_from_error_findings(sample):
+def test_html_cards_count_hosts_not_audited_apart_from_error_findings(sample, html_elements):
     sample["hostvars"]["wg-router"] = {"netpath_audit_error": "Gather MTU facts: ip: not found"}
     built = report.build_report(sample["hostvars"], sample["hosts"] + ["wg-router", "gone"], "2026-05-10T09:30:00Z")
-    assert cards(report.render_html(built)) == {
+    assert cards(html_elements(report.render_html(built))) == {
         "hosts audited": ("4", "card"),
         "hosts not audited unreachable, or the audit failed": ("2", "card error"),
         "error findings": ("3", "card error"),
@@ -538,11 +493,12 @@ def test_html_cards_count_hosts_not_audited_apart_from_error_findings(sample):
         "info findings": ("0", "card"),
     }
     healthy = report.build_report(sample["hostvars"], ["healthy-a"], "2026-05-10T09:30:00Z")
-    assert cards(report.render_html(healthy))["hosts not audited unreachable, or the audit failed"] == ("0", "card")
+    healthy_cards = cards(html_elements(report.render_html(healthy)))
+    assert healthy_cards["hosts not audited unreachable, or the audit failed"] == ("0", "card")
 
 
 @pytest.mark.parametrize("name", [HOSTILE, "it's \"quoted\" & <b>bold</b>", "</title><script>x</script>"])
-def test_html_autoescapes_a_host_and_an_interface_name(sample, name):
+def test_html_autoescapes_a_host_and_an_interface_name(sample, name, html_elements):
     """Whatever a host or an interface is called, the page shows it as text and runs nothing."""
     hostvars = {name: copy.deepcopy(sample["hostvars"]["wg-site-a"])}
     hv = hostvars[name]
@@ -551,11 +507,11 @@ def test_html_autoescapes_a_host_and_an_interface_name(sample, name):
     page = report.render_html(report.build_report(hostvars, [name], "2026-05-10T09:30:00Z"))
     for raw in ("<script", "<b>", "</title><", "it's", '"quoted"'):
         assert raw not in page
-    dom = Dom(page)
+    dom = html_elements(page)
     assert not dom.find("script") and not dom.find("b")
     section = dom.find("section", data_host=name)
     assert len(section) == 1
-    layer = layers_of(dom, name)[1]
+    layer = dom.layers(name)[1]
     assert layer["attrs"]["data-interface"] == name and "fault" in layer["attrs"]["class"]
     assert layer["text"].startswith(name)
     assert [el["text"] for el in dom.find("code") if el["text"] == name]
