@@ -9,20 +9,18 @@ Chromium is Debian's ``chromium`` package (scripts/bootstrap installs it). Witho
 fail, they do not skip: a report nobody has seen rendered is not tested.
 """
 
-import importlib.util
-import json
 import os
 import shutil
 import struct
 import subprocess
 import zlib
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from ansible_collections.netpath.mtu.plugins.module_utils import report
+
 REPO = Path(__file__).resolve().parents[2]
-FIXTURE = REPO / "tests" / "unit" / "plugins" / "filter" / "fixtures" / "report_input.json"
 OUTPUT = REPO / "tests" / "output" / "browser"
 HOSTILE = '"><script>alert(1)</script>'
 WINDOW = (1280, 2800)
@@ -32,17 +30,6 @@ ERROR_RED = (0xC6, 0x28, 0x28)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--hide-scrollbars", "--force-device-scale-factor=1"]
-
-
-def load_report_module():
-    """plugins/filter/report.py by its path: it is plain Python and needs no collection layout."""
-    spec = importlib.util.spec_from_file_location("netpath_report", REPO / "plugins" / "filter" / "report.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-report = load_report_module()
 
 
 @pytest.fixture(scope="module")
@@ -76,46 +63,15 @@ def write_page(tmp_path, name, sample, hosts=None):
 
 
 @pytest.fixture
-def sample():
-    return json.loads(FIXTURE.read_text())
+def sample(report_sample):
+    return report_sample
 
 
-class Dom(HTMLParser):
-    """Start tags with their attributes and the text they hold, in document order."""
-
-    VOID = {"meta", "br", "path", "rect", "link", "img", "input", "hr"}
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.elements, self.stack = [], []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": "", "parents": [el["tag"] for el in self.stack]}
-        self.elements.append(element)
-        if tag not in self.VOID:
-            self.stack.append(element)
-
-    def handle_endtag(self, tag):
-        if any(el["tag"] == tag for el in self.stack):
-            while self.stack.pop()["tag"] != tag:
-                pass
-
-    def handle_data(self, data):
-        for element in self.stack:
-            element["text"] += data
-
-    def layers(self):
-        """(host, interface, kind, mtu, overhead, classes, findings) of every cascade layer."""
-        out, host = [], None
-        for el in self.elements:
-            if el["tag"] == "section":
-                host = el["attrs"].get("data-host")
-            if el["tag"] == "g" and "layer" in el["attrs"].get("class", "").split():
-                a = el["attrs"]
-                out.append((host, a.get("data-interface"), a.get("data-kind"), a.get("data-mtu"),
-                            a.get("data-overhead"), tuple(a["class"].split()), a.get("data-findings"), el))
-        return out
+def layer_rows(dom):
+    """(host, interface, kind, mtu, overhead, classes, findings, element) of every cascade layer."""
+    return [(el["host"], el["attrs"].get("data-interface"), el["attrs"].get("data-kind"), el["attrs"].get("data-mtu"),
+             el["attrs"].get("data-overhead"), tuple(el["attrs"]["class"].split()), el["attrs"].get("data-findings"),
+             el) for el in dom.layers()]
 
 
 def read_png(path):
@@ -181,12 +137,12 @@ def count_colour(png, colour):
     return count, where
 
 
-def test_dump_dom_has_each_cascade_with_its_mtus_and_faults(chromium, tmp_path, sample):
+def test_dump_dom_has_each_cascade_with_its_mtus_and_faults(chromium, tmp_path, sample, html_elements):
     page = write_page(tmp_path, "report.html", sample)
-    dom = Dom(run_chromium(chromium, tmp_path, page, "--dump-dom"))
+    dom = html_elements(run_chromium(chromium, tmp_path, page, "--dump-dom"))
     svgs = [el for el in dom.elements if el["tag"] == "svg"]
     assert len(svgs) == 4, "one SVG cascade per host chain"
-    layers = dom.layers()
+    layers = layer_rows(dom)
     # Every layer Chromium built is inside an <svg>, as SVG, not text.
     assert all("svg" in layer[7]["parents"] for layer in layers)
     drawn = [(host, name, kind, mtu, overhead, "fault" in classes, findings)
@@ -211,15 +167,15 @@ def test_dump_dom_has_each_cascade_with_its_mtus_and_faults(chromium, tmp_path, 
     assert "docker_mtu_exceeds_uplink" in docker0["text"] and "missing_mss_clamp" in docker0["text"]
 
 
-def test_dump_dom_keeps_a_hostile_interface_name_as_text(chromium, tmp_path, sample):
+def test_dump_dom_keeps_a_hostile_interface_name_as_text(chromium, tmp_path, sample, html_elements):
     hv = sample["hostvars"]["k3s-server"]
     hv["ansible_facts"]["netpath_mtu"]["chains"][0][1]["interface"] = HOSTILE
     hv["netpath_findings"][0]["interface"] = HOSTILE
     hv["netpath_findings"][0]["evidence"]["interface"] = HOSTILE
     page = write_page(tmp_path, "hostile.html", sample, ["k3s-server"])
-    dom = Dom(run_chromium(chromium, tmp_path, page, "--dump-dom"))
+    dom = html_elements(run_chromium(chromium, tmp_path, page, "--dump-dom"))
     assert not [el for el in dom.elements if el["tag"] == "script"], "the hostile name became a script element"
-    hostile = [layer for layer in dom.layers() if layer[1] == HOSTILE]
+    hostile = [layer for layer in layer_rows(dom) if layer[1] == HOSTILE]
     assert len(hostile) == 1 and "fault" in hostile[0][5]
     assert HOSTILE in hostile[0][7]["text"]
 

@@ -1,7 +1,7 @@
 """The audit report: the report dict, its Markdown, HTML and metrics, the gate, and probe results.
 
-The sample (fixtures/report_input.json) is what play 1 of playbooks/audit.yml leaves in hostvars
-for four lab hosts: wg-site-a (pmtu_blackhole on wg0 over eth0), co-node
+The sample (tests/unit/plugins/filter/fixtures/report_input.json) is what play 1 of
+playbooks/audit.yml leaves in hostvars for four lab hosts: wg-site-a (pmtu_blackhole on wg0 over eth0), co-node
 (docker_mtu_exceeds_uplink and missing_mss_clamp on docker0 over eth0 at 1450), k3s-server
 (flannel_over_tunnel on flannel.1 over tailscale0 over eth0; udp_buffer_errors, host-wide) and
 healthy-a (no findings).
@@ -11,67 +11,23 @@ import copy
 import json
 import re
 from collections import UserDict
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.filter import report
+from ansible_collections.netpath.mtu.plugins.module_utils import report
 
-FIXTURE = Path(__file__).parent / "fixtures" / "report_input.json"
 HOSTILE = '"><script>alert(1)</script>'
 
 
 @pytest.fixture
-def sample():
-    return json.loads(FIXTURE.read_text())
+def sample(report_sample):
+    return report_sample
 
 
 @pytest.fixture
 def built(sample):
     return report.build_report(sample["hostvars"], sample["hosts"], sample["generated"])
-
-
-class Dom(HTMLParser):
-    """Elements of a page as (tag, attrs, text) in document order; text is what the element holds."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.elements = []
-        self.stack = []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        element = {"tag": tag, "attrs": dict(attrs), "text": ""}
-        self.elements.append(element)
-        if tag not in ("meta", "br", "path", "rect", "link", "img", "input"):
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag, attrs):
-        self.elements.append({"tag": tag, "attrs": dict(attrs), "text": ""})
-
-    def handle_endtag(self, tag):
-        if any(el["tag"] == tag for el in self.stack):
-            while self.stack.pop()["tag"] != tag:
-                pass
-
-    def handle_data(self, data):
-        for element in self.stack:
-            element["text"] += data
-
-    def find(self, tag=None, **attrs):
-        return [el for el in self.elements if (tag is None or el["tag"] == tag)
-                and all(el["attrs"].get(k.replace("_", "-")) == v for k, v in attrs.items())]
-
-
-def layers_of(dom, host):
-    """The cascade layers (g.layer) inside the section of host, in document order."""
-    sections = dom.find("section", data_host=host)
-    assert len(sections) == 1, host
-    start = dom.elements.index(sections[0])
-    following = dom.elements[start + 1:]
-    end = next((i for i, el in enumerate(following) if el["tag"] == "section"), len(following))
-    return [el for el in following[:end] if el["tag"] == "g" and "layer" in el["attrs"].get("class", "").split()]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,11 +270,11 @@ def test_markdown_escapes_what_hosts_report(sample):
 # HTML
 
 
-def test_html_is_self_contained(built):
+def test_html_is_self_contained(built, html_elements):
     page = report.render_html(built)
     assert page.startswith("<!DOCTYPE html>")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    dom = Dom(page)
+    dom = html_elements(page)
     assert not dom.find("script") and not dom.find("link") and not dom.find("img") and not dom.find("iframe")
     assert not [el for el in dom.elements if "src" in el["attrs"]]
     hrefs = [el["attrs"]["href"] for el in dom.elements if "href" in el["attrs"]]
@@ -328,9 +284,9 @@ def test_html_is_self_contained(built):
     assert set(re.findall(r"https?://[^\s\"']+", page)) == {"http://www.w3.org/2000/svg"}
 
 
-def test_html_draws_each_chain_physical_link_first(built):
-    dom = Dom(report.render_html(built))
-    layers = layers_of(dom, "k3s-server")
+def test_html_draws_each_chain_physical_link_first(built, html_elements):
+    dom = html_elements(report.render_html(built))
+    layers = dom.layers("k3s-server")
     assert [(el["attrs"]["data-interface"], el["attrs"]["data-kind"], el["attrs"]["data-mtu"],
              el["attrs"]["data-overhead"]) for el in layers] == [
         ("eth0", "physical", "1500", "0"),
@@ -343,10 +299,10 @@ def test_html_draws_each_chain_physical_link_first(built):
     assert "MTU 1500 · no overhead" in layers[0]["text"]
 
 
-def test_html_marks_the_faulty_layer_with_the_finding_id(built):
-    dom = Dom(report.render_html(built))
+def test_html_marks_the_faulty_layer_with_the_finding_id(built, html_elements):
+    dom = html_elements(report.render_html(built))
     marked = {host: [(el["attrs"]["data-interface"], el["attrs"].get("data-findings"))
-                     for el in layers_of(dom, host) if "fault" in el["attrs"]["class"].split()]
+                     for el in dom.layers(host) if "fault" in el["attrs"]["class"].split()]
               for host in ("wg-site-a", "co-node", "k3s-server", "healthy-a")}
     assert marked == {
         "wg-site-a": [("wg0", "pmtu_blackhole")],
@@ -384,8 +340,8 @@ def test_html_lists_findings_not_on_a_layer(built):
     assert "Not on a layer drawn above: <code>udp_buffer_errors</code> (host-wide)" in section
 
 
-def test_html_findings_table_and_probes(built):
-    dom = Dom(report.render_html(built))
+def test_html_findings_table_and_probes(built, html_elements):
+    dom = html_elements(report.render_html(built))
     rows = dom.find("tr", data_finding="pmtu_blackhole")
     assert len(rows) == 1
     text = rows[0]["text"]
@@ -396,7 +352,7 @@ def test_html_findings_table_and_probes(built):
     assert "no findings" in dom.find("section", data_host="healthy-a")[0]["text"]
 
 
-def test_html_escapes_a_hostile_interface_name_and_evidence(sample):
+def test_html_escapes_a_hostile_interface_name_and_evidence(sample, html_elements):
     hv = sample["hostvars"]["k3s-server"]
     chain = hv["ansible_facts"]["netpath_mtu"]["chains"][0]
     chain[1]["interface"] = HOSTILE
@@ -406,33 +362,33 @@ def test_html_escapes_a_hostile_interface_name_and_evidence(sample):
     hv["netpath_findings"][0]["id"] = "flannel_over_tunnel<svg onload=alert(1)>"
     page = report.render_html(report.build_report(sample["hostvars"], ["k3s-server"], "2026-05-10T09:30:00Z"))
     assert "<script" not in page and "<svg onload" not in page and "<b onmouseover" not in page
-    assert "&lt;script&gt;" in page and "&quot;&gt;" in page
+    assert "&lt;script&gt;" in page and "&#34;&gt;" in page
     # Parsed back, the name is exactly what the host reported: escaped, neither lost nor doubled.
-    dom = Dom(page)
-    layers = layers_of(dom, "k3s-server")
+    dom = html_elements(page)
+    layers = dom.layers("k3s-server")
     assert layers[2]["attrs"]["data-interface"] == HOSTILE
     assert "fault" in layers[2]["attrs"]["class"]
     assert HOSTILE in layers[2]["text"]
     assert not dom.find("script")
 
 
-def test_html_of_a_host_whose_audit_failed(sample):
+def test_html_of_a_host_whose_audit_failed(sample, html_elements):
     sample["hostvars"]["wg-router"] = {"netpath_audit_error": "Gather MTU facts: <ip> not found"}
     page = report.render_html(report.build_report(sample["hostvars"], ["wg-router"], "2026-05-10T09:30:00Z"))
-    dom = Dom(page)
+    dom = html_elements(page)
     section = dom.find("section", data_host="wg-router")[0]
     assert "failed" in section["attrs"]["class"]
     assert "Gather MTU facts: <ip> not found" in section["text"]
     assert "&lt;ip&gt;" in page
 
 
-def test_html_copes_with_odd_chains(sample):
+def test_html_copes_with_odd_chains(sample, html_elements):
     facts = sample["hostvars"]["healthy-a"]["ansible_facts"]["netpath_mtu"]
     facts["chains"] = [[{"interface": "eth0", "kind": "physical", "mtu": None, "overhead": None}],
                        [], "not a chain", [{"interface": "x"}, {"interface": "wg9", "mtu": "1420", "overhead": 60}]]
     page = report.render_html(report.build_report(sample["hostvars"], ["healthy-a"], "2026-05-10T09:30:00Z"))
-    dom = Dom(page)
-    assert [el["attrs"]["data-mtu"] for el in layers_of(dom, "healthy-a")] == ["", "1420", ""]
+    dom = html_elements(page)
+    assert [el["attrs"]["data-mtu"] for el in dom.layers("healthy-a")] == ["", "1420", ""]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -503,40 +459,117 @@ def test_metrics_of_a_host_whose_audit_failed(sample):
     assert not [k for k in samples if ("host", "gone") in k[1] and k[0] != "netpath_audit_success"]
 
 
-# ----------------------------------------------------------------------------------------------
-# The filters
-
-
-def test_the_filters():
-    filters = report.FilterModule().filters()
-    assert set(filters) == {"probe_results", "report", "report_markdown", "report_html", "report_metrics",
-                            "report_gate"}
-
-
-def test_the_filters_render_what_the_functions_render(built, sample):
-    filters = report.FilterModule().filters()
-    assert filters["report"](sample["hostvars"], sample["hosts"], generated="2026-05-10T09:30:00Z") == built
-    assert filters["report_html"](built) == report.render_html(built)
-    assert filters["report_markdown"](built) == report.render_markdown(built)
-    assert filters["report_metrics"](built) == report.render_metrics(built)
-    assert filters["report_gate"](built, "error") == report.gate(built, "error")
-
-
-def test_the_filters_fail_with_ansible_errors(built):
-    from ansible.errors import AnsibleFilterError
-
-    filters = report.FilterModule().filters()
-    with pytest.raises(AnsibleFilterError, match="allowed: none, warning, error"):
-        filters["report_gate"](built, "critical")
-    with pytest.raises(AnsibleFilterError, match="expects the report dict"):
-        filters["report_html"]({"hosts": {}})
-    with pytest.raises(AnsibleFilterError, match="list of inventory host names"):
-        filters["report"]({}, "all")
-
-
-def test_the_filters_do_not_change_their_input(built):
+def test_rendering_does_not_change_the_report(built):
     before = copy.deepcopy(built)
     report.render_html(built)
     report.render_markdown(built)
     report.render_metrics(built)
     assert built == before
+
+
+# ----------------------------------------------------------------------------------------------
+# The templates
+
+
+def cards(dom):
+    """{label: (number, class)} of the summary cards at the top of a page."""
+    elements = dom.elements
+    found = {}
+    for index, el in enumerate(elements):
+        if el["tag"] == "div" and el["attrs"].get("class", "").split()[:1] == ["card"]:
+            number = elements[index + 1]["text"]
+            found[" ".join(el["text"][len(number):].split())] = (number, el["attrs"]["class"])
+    return found
+
+
+def test_html_cards_count_hosts_not_audited_apart_from_error_findings(sample, html_elements):
+    sample["hostvars"]["wg-router"] = {"netpath_audit_error": "Gather MTU facts: ip: not found"}
+    built = report.build_report(sample["hostvars"], sample["hosts"] + ["wg-router", "gone"], "2026-05-10T09:30:00Z")
+    assert cards(html_elements(report.render_html(built))) == {
+        "hosts audited": ("4", "card"),
+        "hosts not audited unreachable, or the audit failed": ("2", "card error"),
+        "error findings": ("3", "card error"),
+        "warning findings": ("2", "card warning"),
+        "info findings": ("0", "card"),
+    }
+    healthy = report.build_report(sample["hostvars"], ["healthy-a"], "2026-05-10T09:30:00Z")
+    healthy_cards = cards(html_elements(report.render_html(healthy)))
+    assert healthy_cards["hosts not audited unreachable, or the audit failed"] == ("0", "card")
+
+
+@pytest.mark.parametrize("name", [HOSTILE, "it's \"quoted\" & <b>bold</b>", "</title><script>x</script>"])
+def test_html_autoescapes_a_host_and_an_interface_name(sample, name, html_elements):
+    """Whatever a host or an interface is called, the page shows it as text and runs nothing."""
+    hostvars = {name: copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    hv = hostvars[name]
+    hv["ansible_facts"]["netpath_mtu"]["chains"][0][0]["interface"] = name
+    hv["netpath_findings"][0]["interface"] = name
+    page = report.render_html(report.build_report(hostvars, [name], "2026-05-10T09:30:00Z"))
+    for raw in ("<script", "<b>", "</title><", "it's", '"quoted"'):
+        assert raw not in page
+    dom = html_elements(page)
+    assert not dom.find("script") and not dom.find("b")
+    section = dom.find("section", data_host=name)
+    assert len(section) == 1
+    layer = dom.layers(name)[1]
+    assert layer["attrs"]["data-interface"] == name and "fault" in layer["attrs"]["class"]
+    assert layer["text"].startswith(name)
+    assert [el["text"] for el in dom.find("code") if el["text"] == name]
+    row = dom.find("tr", data_finding="pmtu_blackhole")[0]
+    assert name in row["text"]
+
+
+def test_markdown_escapes_a_host_and_an_interface_name(sample):
+    name = "</code><script>x</script>|"
+    hostvars = {name: copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    hostvars[name]["netpath_findings"][0]["interface"] = name
+    md = report.render_markdown(report.build_report(hostvars, [name], "2026-05-10T09:30:00Z"))
+    assert "\n## \\</code\\>\\<script\\>x\\</script\\>\\|\n" in md
+    assert "<script>" not in re.sub(r"(`+).*?\1", "", md)
+
+
+def test_html_includes_the_stylesheet_inline():
+    page = report.render_html(report.build_report({}, [], "2026-05-10T09:30:00Z"))
+    css = (Path(report.TEMPLATES) / "report.css").read_text()
+    assert "<style>\n%s</style>" % css in page
+
+
+def test_fix_view_is_the_action_and_its_variables():
+    assert report.fix_view({"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450}, "note": "restart"}) == {
+        "kind": "role", "name": "netpath.mtu.docker_mtu", "vars": [("docker_mtu", "1450")],
+        "other": [("note", "restart")]}
+    assert report.fix_view("see the runbook") == {"kind": None, "name": None, "vars": [],
+                                                  "other": [("fix", "see the runbook")]}
+    assert report.fix_view(None) == {"kind": None, "name": None, "vars": [], "other": []}
+
+
+# ----------------------------------------------------------------------------------------------
+# The MTU cascade drawing
+
+
+def finding(fid, severity, interface):
+    return report.finding_view({"id": fid, "severity": severity, "interface": interface, "explanation": "why"})
+
+
+def test_cascade_geometry_of_a_chain(sample):
+    chain = sample["hostvars"]["co-node"]["ansible_facts"]["netpath_mtu"]["chains"][0]
+    drawing = report.cascade(chain, [finding("docker_mtu_exceeds_uplink", "error", "docker0"),
+                                     finding("missing_mss_clamp", "warning", "docker0"),
+                                     finding("udp_buffer_errors", "warning", None)])
+    eth0, docker0 = drawing["layers"]
+    assert (eth0["interface"], eth0["step"], eth0["tags"], eth0["y"]) == ("eth0", None, [], 8)
+    assert docker0["step"]["text"] == "room on eth0: 1450 < MTU 1500" and docker0["step"]["over"]
+    # The widest MTU gets the widest box; two tags make the box taller, stacked beside it.
+    assert docker0["width"] == report.BOX_MAX_W and eth0["width"] == round(report.BOX_MAX_W * 1450 / 1500)
+    assert docker0["y"] == eth0["y"] + eth0["height"] + report.STEP_H
+    assert docker0["height"] == 2 * report.TAG_H + 3 * report.TAG_GAP - 4
+    first, second = docker0["tags"]
+    assert (first["id"], first["severity"], second["severity"]) == ("docker_mtu_exceeds_uplink", "error", "warning")
+    assert first["x"] == second["x"] == report.BOX_X + docker0["width"] + 14
+    assert second["y"] == first["y"] + report.TAG_H + report.TAG_GAP
+    assert docker0["findings"] == "docker_mtu_exceeds_uplink missing_mss_clamp"
+    assert drawing["width"] == first["x"] + first["width"] + 16
+    assert drawing["height"] == docker0["y"] + docker0["height"] + 8
+    numbers = [v for layer in drawing["layers"] for part in [layer, layer["step"] or {}, *layer["tags"]]
+               for v in part.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    assert numbers and all(isinstance(v, int) for v in numbers)
