@@ -23,6 +23,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from ansible_collections.netpath.mtu.plugins.module_utils import schema
+
 SEVERITIES = ("error", "warning", "info")
 FAIL_ON = {"none": (), "warning": ("error", "warning"), "error": ("error",)}
 
@@ -770,10 +772,8 @@ def render_metrics(report):
 
 
 def _check_report(report, name):
-    if not isinstance(report, Mapping) or "hosts" not in report or "summary" not in report:
-        raise ReportError("%s expects the report dict made by netpath.mtu.report (with 'hosts' and 'summary')"
-                          % name)
-    return plain(report)
+    """The report made by netpath.mtu.report (report.json), as plain data; ReportError naming a bad field."""
+    return schema.check(plain(report), schema.REPORT, "report", ReportError, name)
 
 
 def _filter(function, unsafe=True):
@@ -793,11 +793,25 @@ def _filter(function, unsafe=True):
         return result
 
     run.__name__ = function.__name__
+    run.__wrapped__ = function  # inspect.signature shows what the filter takes
     run.__doc__ = function.__doc__
     return run
 
 
+def _probe_results(registered, peers=False):
+    schema.check(plain(registered), schema.REGISTERED, "registered", ReportError, "probe_results")
+    return probe_results(registered, peers)
+
+
 def _report(hostvars, hosts, generated=None):
+    if not isinstance(hostvars, Mapping):
+        raise ReportError("report: expected hostvars (a mapping of host -> its variables), got %s"
+                          % type(hostvars).__name__)
+    schema.check(generated, schema.GENERATED, "generated", ReportError, "report")
+    for host in hosts if isinstance(hosts, (list, tuple)) else []:
+        # only the variables the report reads: reading the others would template them all
+        schema.check(hostvars.get(str(host), {}), schema.HOSTVARS_OF_HOST, ("hostvars", str(host)), ReportError,
+                     "report")
     return build_report(hostvars, hosts, generated)
 
 
@@ -822,7 +836,7 @@ class FilterModule:
 
     def filters(self):
         return {
-            "probe_results": _filter(probe_results),
+            "probe_results": _filter(_probe_results),
             "report": _filter(_report),
             "report_markdown": _filter(_report_markdown),
             "report_html": _filter(_report_html),

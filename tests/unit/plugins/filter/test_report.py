@@ -528,7 +528,7 @@ def test_the_filters_fail_with_ansible_errors(built):
     filters = report.FilterModule().filters()
     with pytest.raises(AnsibleFilterError, match="allowed: none, warning, error"):
         filters["report_gate"](built, "critical")
-    with pytest.raises(AnsibleFilterError, match="expects the report dict"):
+    with pytest.raises(AnsibleFilterError, match="^report_html: report.summary: missing$"):
         filters["report_html"]({"hosts": {}})
     with pytest.raises(AnsibleFilterError, match="list of inventory host names"):
         filters["report"]({}, "all")
