@@ -125,7 +125,7 @@ class Bool(Node):
 
     def check_value(self, value, path, scope):
         if not isinstance(value, bool):
-            raise SchemaError(path, "expected true or false, got %s" % describe(value))
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
 
 
 class Int(Node):
@@ -146,7 +146,7 @@ class Int(Node):
 
     def check_value(self, value, path, scope):
         if not is_int(value):
-            raise SchemaError(path, "expected %s, got %s" % (self.type_text(), describe(value)))
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
         if self.choices and value not in self.choices:
             raise SchemaError(path, "%d is not one of %s" % (value, ", ".join(str(c) for c in self.choices)))
         if self.minimum is not None and value < self.minimum:
@@ -168,7 +168,7 @@ class Number(Node):
     def check_value(self, value, path, scope):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
                 isinstance(value, float) and not math.isfinite(value)):
-            raise SchemaError(path, "expected %s, got %s" % (self.type_text(), describe(value)))
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
         if self.minimum is not None and value < self.minimum:
             raise SchemaError(path, "%s is below %s" % (value, self.minimum))
 
@@ -189,7 +189,7 @@ class Str(Node):
 
     def check_value(self, value, path, scope):
         if not isinstance(value, str):
-            raise SchemaError(path, "expected %s, got %s" % (self.type_text(), describe(value)))
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
         if self.nonempty and not value:
             raise SchemaError(path, "must not be empty")
         if self.choices and value not in self.choices:
@@ -592,46 +592,55 @@ def _doc_path(path, key):
     return format_path((path, key))
 
 
+def _meaning(node):
+    if id(node) in DOCUMENTED_APART:
+        return "%s; see %s" % (node.doc, DOCUMENTED_APART[id(node)]) if node.doc else "see %s" % (
+            DOCUMENTED_APART[id(node)])
+    return node.doc
+
+
 def _rows(node, path, rows, top=True):
+    """(path, type, required, meaning) of every field under node; a shape documented apart is not opened."""
     if not top and id(node) in DOCUMENTED_APART:
-        rows.append((path, "", "", "as in %s" % DOCUMENTED_APART[id(node)]))
         return
-    required = getattr(node, "required", ())
     if isinstance(node, Dict):
         for name, child in node.fields.items():
             child_path = _doc_path(path, name)
-            rows.append((child_path, child.expected(), "yes" if name in required else "", child.doc))
+            rows.append((child_path, child.expected(), "yes" if name in node.required else "", _meaning(child)))
             _rows(child, child_path, rows, False)
         for name, needed in node.needs.items():
-            rows.append((_doc_path(path, name), "", "", "when set, %s must be set too" % ", ".join(needed)))
+            rows.append((_doc_path(path, name), "", "", "when set (not null, not false), %s must be set too"
+                         % ", ".join(needed)))
         if node.cases:
             field, cases = node.cases
+            by_row = {}
             for value, case in sorted(cases.items()):
-                for name, child in case.fields.items():
-                    child_path = "%s (%s %s)" % (_doc_path(path, name), field, value)
-                    rows.append((child_path, child.expected(), "yes" if name in case.required else "", child.doc))
-                    _rows(child, _doc_path(path, name), rows, False)
+                case_rows = []
+                _rows(case, path, case_rows, False)
+                for row in case_rows:
+                    by_row.setdefault(row, []).append(value)
+            for (row_path, kind, required, meaning), values in by_row.items():
+                when = "when %s is %s" % (field, ", ".join("`%s`" % v for v in values))
+                rows.append((row_path, kind, required, "%s: %s" % (when, meaning) if meaning else when))
     elif isinstance(node, List):
-        rows.append((path + "[]", node.items.expected(), "", node.items.doc))
+        rows.append((path + "[]", node.items.expected(), "", _meaning(node.items)))
         _rows(node.items, path + "[]", rows, False)
     elif isinstance(node, Map):
         child_path = "%s.<%s>" % (path, node.key)
-        rows.append((child_path, node.values.expected(), "", node.values.doc))
+        rows.append((child_path, node.values.expected(), "", _meaning(node.values)))
         _rows(node.values, child_path, rows, False)
 
 
 # Shapes that appear inside others, documented once in their own section.
-DOCUMENTED_APART = {id(FACTS): "ansible_facts.netpath_mtu", id(PROBES): "Probe results", id(FINDINGS): "Findings"}
+DOCUMENTED_APART = {id(FACTS): "[ansible_facts.netpath_mtu](#ansible_factsnetpath_mtu)",
+                    id(PROBES): "[Probe results](#probe-results)", id(FINDINGS): "[Findings](#findings)"}
 
 
 def table(node, name):
     rows = []
     _rows(node, name, rows)
-    seen, lines = set(), ["| field | type | required | meaning |", "|---|---|---|---|"]
+    lines = ["| field | type | required | meaning |", "|---|---|---|---|"]
     for row in rows:
-        if row in seen:
-            continue
-        seen.add(row)
         lines.append("| `%s` | %s | %s | %s |" % tuple(cell.replace("|", "\\|") for cell in row))
     return "\n".join(lines)
 
