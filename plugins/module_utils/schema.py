@@ -100,6 +100,10 @@ class Node:
     def check_value(self, value, path, scope):
         raise NotImplementedError
 
+    def takes(self, value):
+        """Whether value is of this node's kind at all (OneOf picks the option by it)."""
+        return True
+
     def type_text(self):
         return self.kind
 
@@ -123,6 +127,9 @@ class Anything(Node):
 class Bool(Node):
     kind = "true or false"
 
+    def takes(self, value):
+        return isinstance(value, bool)
+
     def check_value(self, value, path, scope):
         if not isinstance(value, bool):
             raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
@@ -134,6 +141,9 @@ class Int(Node):
     def __init__(self, doc="", nullable=False, minimum=None, maximum=None, choices=None):
         super().__init__(doc, nullable)
         self.minimum, self.maximum, self.choices = minimum, maximum, choices
+
+    def takes(self, value):
+        return is_int(value)
 
     def type_text(self):
         if self.choices:
@@ -180,6 +190,9 @@ class Str(Node):
         super().__init__(doc, nullable)
         self.choices, self.ref, self.nonempty = choices, ref, nonempty
 
+    def takes(self, value):
+        return isinstance(value, str)
+
     def type_text(self):
         if self.choices:
             return "one of " + ", ".join(self.choices)
@@ -209,13 +222,18 @@ class OneOf(Node):
         return " or ".join(option.type_text() for option in self.options)
 
     def check_value(self, value, path, scope):
-        for option in self.options:
+        # The option of the value's own kind (mapping, list, ...) says what is wrong inside it.
+        fitting = [option for option in self.options if option.takes(value)]
+        if len(fitting) == 1:
+            fitting[0].check(value, path, scope)
+            return
+        for option in fitting:
             try:
                 option.check(value, path, scope)
                 return
             except SchemaError:
                 continue
-        raise SchemaError(path, "expected %s, got %s" % (self.type_text(), describe(value)))
+        raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
 
 
 class List(Node):
@@ -225,6 +243,9 @@ class List(Node):
 
     def type_text(self):
         return "a list"
+
+    def takes(self, value):
+        return is_list(value)
 
     def check_value(self, value, path, scope):
         if not is_list(value):
@@ -242,6 +263,9 @@ class Map(Node):
 
     def type_text(self):
         return "a mapping"
+
+    def takes(self, value):
+        return isinstance(value, Mapping)
 
     def check_value(self, value, path, scope):
         if not isinstance(value, Mapping):
@@ -263,6 +287,9 @@ class Dict(Node):
     """
 
     kind = "a mapping"
+
+    def takes(self, value):
+        return isinstance(value, Mapping)
 
     def __init__(self, fields, doc="", nullable=False, required=(), needs=None, cases=None, scope=False):
         super().__init__(doc, nullable)
