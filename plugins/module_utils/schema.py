@@ -135,6 +135,17 @@ class Bool(Node):
             raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
 
 
+class Bytes(Node):
+    kind = "bytes"
+
+    def takes(self, value):
+        return isinstance(value, bytes)
+
+    def check_value(self, value, path, scope):
+        if not isinstance(value, bytes):
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
+
+
 class Int(Node):
     """An integer (never a boolean), within minimum..maximum, or one of `choices`."""
 
@@ -186,9 +197,12 @@ class Number(Node):
 class Str(Node):
     """A string; with `choices` one of them; with `ref` a key of that dict of the same facts."""
 
-    def __init__(self, doc="", nullable=False, choices=None, ref=None, nonempty=False):
+    def __init__(self, doc="", nullable=False, choices=None, ref=None, nonempty=False, pattern=None, what=None):
         super().__init__(doc, nullable)
         self.choices, self.ref, self.nonempty = choices, ref, nonempty
+        # pattern: a regular expression the whole string matches; what: the words for it in messages
+        self.pattern, self.what = (re.compile(pattern), what or "a string matching %s" % pattern) if pattern \
+            else (None, None)
 
     def takes(self, value):
         return isinstance(value, str)
@@ -196,6 +210,8 @@ class Str(Node):
     def type_text(self):
         if self.choices:
             return "one of " + ", ".join(self.choices)
+        if self.pattern:
+            return self.what
         if self.ref:
             return "a name in %s" % self.ref
         return "a non-empty string" if self.nonempty else "a string"
@@ -207,6 +223,8 @@ class Str(Node):
             raise SchemaError(path, "must not be empty")
         if self.choices and value not in self.choices:
             raise SchemaError(path, "%r is not one of %s" % (value, ", ".join(self.choices)))
+        if self.pattern and not self.pattern.fullmatch(value):
+            raise SchemaError(path, "%s is not %s" % (describe(value), self.what))
         if self.ref:
             names = scope.names(self.ref)
             if names is not None and value not in names:
@@ -599,6 +617,15 @@ REPORT = Dict({
     }, "counts over all hosts", required=("generated", "hosts_audited", "hosts_with_errors", "errors",
                                           "by_severity", "by_host")),
 }, "report.json (netpath.mtu.report)", required=("hosts", "summary"))
+
+# ---------------------------------------------------------------------------------------------
+# Arguments of the filters that take text (k3s_config_set, cloud_init_user_data)
+
+K3S_CONFIG_KEY = Str("a top-level setting of k3s' config", pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+                     what="a k3s setting name (letters, digits, _ . -)")
+K3S_CONFIG_VALUE = OneOf([Str(nonempty=True), Int()], "the setting's value: text or a number")
+USER_DATA = OneOf([Str(), Bytes()], "a user_data to join ours with: its text", nullable=True)
+TEXT = Str(nullable=True)
 
 GENERATED = Str("when the report was made, UTC (YYYY-MM-DDTHH:MM:SSZ); null: now", nullable=True)
 

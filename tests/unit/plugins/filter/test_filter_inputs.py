@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.netpath.mtu.plugins.filter import cloud_init, k3s, mtu, remediation
 from ansible_collections.netpath.mtu.plugins.filter import report as report_filters
+from ansible_collections.netpath.mtu.plugins.module_utils import cloud_init as cloud_init_utils
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, parsers
 
 HERE = Path(__file__).parent
@@ -182,18 +184,17 @@ def _calls():
 CALLS = _calls()
 
 # The exhaustive pass takes the facts of four hosts (a tunnel with a black hole, Docker, k3s over
-# Tailscale, a firewall), and the report and hostvars of two (the black hole with its probes, the
-# longest cascade, and the host whose audit failed) with only the parts of the facts the report
-# reads (the other parts go through the same schema in the facts' own pass): all of it would take
-# minutes.
+# Tailscale, a firewall); the hostvars of two (the black hole with its probes, the longest cascade)
+# and the report of the first, with only the parts of the facts the report reads (the other parts
+# go through the same schema in the facts' own pass): all of it would take minutes.
 EXHAUSTIVE_FACTS = ("wg-site-a", "co-node", "k3s-server", "wg-router")
-EXHAUSTIVE_REPORT_HOSTS = ("wg-site-a", "k3s-server")
+EXHAUSTIVE_HOSTVARS_HOSTS = ("wg-site-a", "k3s-server")
+EXHAUSTIVE_REPORT_HOSTS = ("wg-site-a",)
 RENDERED_PARTS = ("version", "interfaces", "chains", "counters", "wireguard")
 
 
-def _rendered_only(hosts_and_facts, facts_of):
-    trimmed = copy.deepcopy(dict((host, entry) for host, entry in hosts_and_facts.items()
-                                 if host in EXHAUSTIVE_REPORT_HOSTS or not facts_of(entry)))
+def _rendered_only(hosts_and_facts, facts_of, hosts):
+    trimmed = copy.deepcopy(dict((host, entry) for host, entry in hosts_and_facts.items() if host in hosts))
     for entry in trimmed.values():
         facts = facts_of(entry)
         for part in [p for p in facts if p not in RENDERED_PARTS]:
@@ -205,10 +206,12 @@ def exhaustive_inputs(kind, inputs):
     if kind == "facts":
         return dict((host, inputs[host]) for host in EXHAUSTIVE_FACTS)
     if kind == "report":
-        return {"built": dict(REPORT, hosts=_rendered_only(REPORT["hosts"], lambda entry: entry["facts"]))}
+        return {"built": dict(REPORT, hosts=_rendered_only(REPORT["hosts"], lambda entry: entry["facts"],
+                                                           EXHAUSTIVE_REPORT_HOSTS))}
     if kind == "hostvars":
         return {"sample": _rendered_only(SAMPLE["hostvars"],
-                                         lambda hv: (hv.get("ansible_facts") or {}).get("netpath_mtu") or {})}
+                                         lambda hv: (hv.get("ansible_facts") or {}).get("netpath_mtu") or {},
+                                         EXHAUSTIVE_HOSTVARS_HOSTS)}
     return inputs
 
 
@@ -269,7 +272,9 @@ JSON_LIKE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
     max_leaves=6)
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+# NETPATH_HYPOTHESIS_EXAMPLES=5000 for a deeper search than the suite's (which stays under a minute).
+EXAMPLES = int(os.environ.get("NETPATH_HYPOTHESIS_EXAMPLES", "150"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     database=None)
 
 
@@ -309,20 +314,51 @@ def test_several_mutations_give_a_result_or_a_named_error(kind, label):
 
 
 @SETTINGS
-@given(JSON_LIKE, JSON_LIKE)
-def test_any_arguments_give_a_result_or_an_error(first, second):
-    """Arguments that are not even close: every filter, first and second argument anything."""
+@given(st.lists(JSON_LIKE, min_size=1, max_size=4))
+def test_any_arguments_give_a_result_or_an_error(args):
+    """Arguments that are not even close: every filter, each of its arguments anything."""
     raws = []
     for name in sorted(FILTERS):
-        for args in ((first,), (first, second)):
+        for count in range(1, len(args) + 1):
             try:
-                inspect.signature(FILTERS[name]).bind(*args)
+                inspect.signature(FILTERS[name]).bind(*args[:count])
             except TypeError:
                 continue  # a call Jinja refuses itself (an argument missing or too many)
-            status, detail = outcome(name, *args)
+            status, detail = outcome(name, *args[:count])
             if status == "raw":
-                raws.append((name, args, detail))
+                raws.append((name, args[:count], detail))
     assert raws == []
+
+
+@SETTINGS
+@given(st.dictionaries(st.sampled_from(sorted(cloud_init_utils.OPTIONS) + ["variable_prefix", "merge_with",
+                                                                           "merge_with_b64", "merge_with_name"]),
+                       JSON_LIKE, max_size=3),
+       st.sampled_from([["mss_clamp"], ["wireguard_mtu", "docker_mtu"], "docker_mtu"]) | JSON_LIKE)
+def test_cloud_init_user_data_options_give_a_result_or_an_error(options, fixes):
+    status, detail = outcome("cloud_init_user_data", fixes, **options)
+    assert status != "raw", detail
+    if status == "ok":
+        assert FILTERS["cloud_init_parts"](detail)
+
+
+K3S_CONFIG = "node-ip: 10.0.0.1\nflannel-iface: tailscale0\nwrite-kubeconfig-mode: '0644'\n"
+
+
+@SETTINGS
+@given(st.text(max_size=40) | st.sampled_from([K3S_CONFIG, "", "# nothing\n"]), JSON_LIKE | st.sampled_from(
+    ["flannel-iface", "node-ip"]), JSON_LIKE | st.sampled_from(["eth0", "wg0"]))
+def test_k3s_config_set_gives_a_result_or_an_error(text, key, value):
+    status, detail = outcome("k3s_config_set", text, key, value)
+    assert status != "raw", detail
+
+
+@SETTINGS
+@given(st.text(max_size=40) | st.sampled_from(['{"mtu": 1500}', '{"mtu": NaN}', '{"mtu": 1, "mtu": 2}', "[]", None]),
+       JSON_LIKE | st.integers(1200, 9300))
+def test_docker_daemon_json_gives_a_result_or_an_error(text, mtu_value):
+    status, detail = outcome("docker_daemon_json", text, mtu_value)
+    assert status != "raw", detail
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +368,7 @@ def test_any_arguments_give_a_result_or_an_error(first, second):
 LAYER = st.sampled_from(encap.ENCAPSULATIONS + ["wireguard/ipv6", "vxlan4", "gre/ipv4"]) | JSON_LIKE
 
 
-@settings(max_examples=400, deadline=None, database=None)
+@settings(max_examples=EXAMPLES * 3, deadline=None, database=None)
 @given(st.integers(-10, 70000) | JSON_LIKE, st.lists(LAYER, max_size=4) | LAYER)
 def test_inner_mtu_is_an_integer_of_68_or_more_or_a_clear_error(outer, layers):
     status, detail = outcome("inner_mtu", outer, layers)
