@@ -416,7 +416,7 @@ DOCKER_NETWORK = Dict({
     "id": Str("its id", nullable=True),
     "driver": Str("bridge, overlay, host, ...", nullable=True),
     "scope": Str("local or swarm", nullable=True),
-    "mtu": Int("its com.docker.network.driver.mtu option", nullable=True, minimum=68, maximum=65535),
+    "mtu": Int("its com.docker.network.driver.mtu option", nullable=True, minimum=0, maximum=65535),
     "internal": Bool(nullable=True), "attachable": Bool(nullable=True), "ingress": Bool(nullable=True),
     "ipv6": Bool(nullable=True), "config_only": Bool(nullable=True),
     "config_from": Str("the config-only network it was made from", nullable=True),
@@ -461,6 +461,8 @@ DOCKER_NETWORKS = List(DOCKER_NETWORK, "Docker's networks", nullable=True)
 INTERFACE_NAME = Str("an interface name", nullable=True)
 SWARM_MANAGER = Bool("whether this host manages the swarm, null when not known", nullable=True)
 
+SYSCTL_VALUE = OneOf([Int(), Str()], "an integer, or the text when it is not a number", nullable=True)
+
 FACTS = Dict({
     "version": Int("version of this shape", choices=(FACTS_VERSION,)),
     "gathered": List(Str(choices=FACT_PARTS), "the parts gathered"),
@@ -480,9 +482,8 @@ FACTS = Dict({
         "read_only": List(Str(), "sysctls readable but not writable here"),
         "rp_filter": Map(Int(minimum=0, maximum=2), "all, default and each interface -> rp_filter",
                          key="interface"),
-        "net.ipv4.ip_forward": Int(nullable=True), "net.core.rmem_max": Int(nullable=True),
-        "net.core.wmem_max": Int(nullable=True),
-    }, "the sysctls that matter (integers, or the text when not a number)"),
+        "net.ipv4.ip_forward": SYSCTL_VALUE, "net.core.rmem_max": SYSCTL_VALUE, "net.core.wmem_max": SYSCTL_VALUE,
+    }, "the sysctls that matter, by name (net.ipv4.ip_forward, net.core.rmem_max, ...)"),
     "offloads": Map(Map(Bool(), key="offload"), "interface -> offload -> on", key="interface"),
     "qdisc": Map(Dict({"kind": Str(), "drops": _count(), "overlimits": _count(), "backlog": _count(),
                        "requeues": _count(), "qlen": _count()}), "interface -> its root qdisc", key="interface"),
