@@ -70,6 +70,9 @@ REGISTERED = {"results": [
     {"item": "10.8.8.8", "skipped": True},
 ]}
 SAMPLE = json.loads((HERE / "fixtures" / "report_input.json").read_text())
+# and a host whose audit did not complete
+SAMPLE["hostvars"]["wg-router"] = {"inventory_hostname": "wg-router", "netpath_audit_error": "Gather MTU facts: boom"}
+SAMPLE["hosts"].append("wg-router")
 REPORT = report_filters.build_report(SAMPLE["hostvars"], SAMPLE["hosts"], SAMPLE["generated"])
 DOCKER_NETWORKS = parsers.docker_networks(
     (MODULE_UTILS_TESTS / "fixtures" / "docker_network_inspect.json").read_text())
@@ -125,8 +128,8 @@ def one_field_mutations(value):
         if path and isinstance(get_at(value, path[:-1]), dict):
             yield "drop %s" % list(path), mutated(value, path, "drop")
         if isinstance(get_at(value, path), dict):
-            yield "extra key under %s" % list(path), mutated(value, path, "set",
-                                                              dict(get_at(value, path), **{EXTRA_KEY: "x"}))
+            with_extra = dict(get_at(value, path), **{EXTRA_KEY: "x"})
+            yield "extra key under %s" % list(path), mutated(value, path, "set", with_extra)
 
 
 # A message names a field path: a root name, then .key, [index] or ['key'], then ": ".
@@ -145,8 +148,8 @@ def outcome(name, *args, **kwargs):
     return "ok", result
 
 
-# (input name, its value, the filter calls that take it: (filter, args builder), root of its field paths)
 def _calls():
+    """kind of input -> ({label: input}, [(filter, (input, label) -> (args, kwargs)), ...])."""
     facts = FACTS["wg-site-a"]
     return {
         "facts": (FACTS, [
@@ -175,7 +178,7 @@ def _calls():
             ("docker_networks_too_big", lambda v, _h: ((v, 1400, "eth0"), {})),
             ("docker_network_recreate", lambda v, _h: ((v[0] if isinstance(v, list) and v else v, 1400, v), {})),
         ]),
-        "docker": ({"co-node": FACTS["co-node"]["docker"]}, [
+        "docker": ({"co-node": dict(FACTS["co-node"]["docker"], networks=DOCKER_NETWORKS)}, [
             ("docker_networks_too_big", lambda v, _h: ((v, 1400), {})),
         ]),
     }
@@ -185,11 +188,12 @@ CALLS = _calls()
 
 # The exhaustive pass takes the facts of four hosts (a tunnel with a black hole, Docker, k3s over
 # Tailscale, a firewall); the hostvars of two (the black hole with its probes, the longest cascade)
-# and the report of the first, with only the parts of the facts the report reads (the other parts
-# go through the same schema in the facts' own pass): all of it would take minutes.
+# and the report of the first, both with the host whose audit failed, and with only the parts of
+# the facts the report reads (the other parts go through the same schema in the facts' own pass):
+# all of it would take minutes.
 EXHAUSTIVE_FACTS = ("wg-site-a", "co-node", "k3s-server", "wg-router")
-EXHAUSTIVE_HOSTVARS_HOSTS = ("wg-site-a", "k3s-server")
-EXHAUSTIVE_REPORT_HOSTS = ("wg-site-a",)
+EXHAUSTIVE_HOSTVARS_HOSTS = ("wg-site-a", "k3s-server", "wg-router")
+EXHAUSTIVE_REPORT_HOSTS = ("wg-site-a", "wg-router")
 RENDERED_PARTS = ("version", "interfaces", "chains", "counters", "wireguard")
 
 
