@@ -285,7 +285,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=
 @st.composite
 def several_mutations(draw, value):
     """value with 1..4 fields replaced by JSON-like values or dropped."""
-    for _ in range(draw(st.integers(1, 4))):
+    for _mutation in range(draw(st.integers(1, 4))):
         paths = list(node_paths(value))
         path = draw(st.sampled_from(paths))
         if path and draw(st.booleans()) and isinstance(get_at(value, path[:-1]), dict):
@@ -378,7 +378,8 @@ def test_inner_mtu_is_an_integer_of_68_or_more_or_a_clear_error(outer, layers):
     status, detail = outcome("inner_mtu", outer, layers)
     assert status != "raw", detail
     if status == "ok":
-        assert type(detail) is int and encap.MIN_MTU <= detail <= encap.MAX_LINK_MTU
+        assert isinstance(detail, int) and not isinstance(detail, bool)
+        assert encap.MIN_MTU <= detail <= encap.MAX_LINK_MTU
     else:
         assert detail.startswith("inner_mtu: ")
 
