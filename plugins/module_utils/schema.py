@@ -625,6 +625,8 @@ REPORT = Dict({
 K3S_CONFIG_KEY = Str("a top-level setting of k3s' config", pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]*",
                      what="a k3s setting name (letters, digits, _ . -)")
 K3S_CONFIG_VALUE = OneOf([Str(nonempty=True), Int()], "the setting's value: text or a number")
+CLOUD_INIT_OPTION = OneOf([Str(), Int(), Bool()], "an option of cloud_init_user_data: text, a number or a boolean",
+                          nullable=True)
 USER_DATA = OneOf([Str(), Bytes()], "a user_data to join ours with: its text", nullable=True)
 TEXT = Str(nullable=True)
 
