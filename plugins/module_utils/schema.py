@@ -17,14 +17,14 @@ import math
 import re
 from collections.abc import Mapping
 
+from ansible_collections.netpath.mtu.plugins.module_utils import findings, gather
+
 # Largest value of the kernel's unsigned 32-bit MTU and 64-bit counters.
 U32_MAX = 2 ** 32 - 1
 U64_MAX = 2 ** 64 - 1
 FACTS_VERSION = 1
-SEVERITIES = ("error", "warning", "info")
-# The parts of the facts (module_utils/gather.py PARTS; kept here so this file imports nothing).
-FACT_PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp",
-              "icmp_filtering", "wireguard", "counters", "conntrack", "softirq", "routes")
+# Most severe first, the order messages and docs list them in.
+SEVERITIES = tuple(reversed(findings.SEVERITIES))
 FAMILIES = ("ipv4", "ipv6")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -43,11 +43,13 @@ class SchemaError(ValueError):
 
 
 def describe(value):
-    """A short repr of a bad value for a message."""
+    """A short repr of a bad value for a message, with its type unless the repr shows it ('x', True)."""
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
-    return "%s (%s)" % (text, type(value).__name__) if not isinstance(value, (str, bool)) or value is None else text
+    if isinstance(value, (str, bool)):
+        return text
+    return "%s (%s)" % (text, type(value).__name__)
 
 
 def join_path(path, key):
@@ -465,7 +467,7 @@ SYSCTL_VALUE = OneOf([Int(), Str()], "an integer, or the text when it is not a n
 
 FACTS = Dict({
     "version": Int("version of this shape", choices=(FACTS_VERSION,)),
-    "gathered": List(Str(choices=FACT_PARTS), "the parts gathered"),
+    "gathered": List(Str(choices=gather.PARTS), "the parts gathered"),
     "unavailable": Map(Str(), "part -> why it could not be read", key="part"),
     "interfaces": Map(INTERFACE, "interface name -> what it is", key="interface"),
     "chains": List(List(CHAIN_LAYER), "each stack of encapsulations, top layer first, down to a link with no "

@@ -117,3 +117,8 @@ def test_the_error_names_the_filter_when_asked():
 def test_long_values_are_cut_short_in_messages():
     message = error_of("x" * 500, schema.FACTS, "facts")
     assert len(message) < 120 and message.endswith("...")
+
+
+def test_the_cases_name_real_finding_ids():
+    assert set(schema.FINDING_CASES) <= set(findings.IDS)
+    assert set(schema.INTERFACE_FINDINGS) <= set(findings.IDS)
