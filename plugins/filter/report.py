@@ -809,9 +809,11 @@ def _report(hostvars, hosts, generated=None):
                           % type(hostvars).__name__)
     schema.check(generated, schema.GENERATED, "generated", ReportError, "report")
     for host in hosts if isinstance(hosts, (list, tuple)) else []:
+        hv = hostvars.get(str(host), {})
+        if isinstance(hv, Mapping) and (hv.get("netpath_audit_error") or hv.get("netpath_findings") is None):
+            continue  # its audit did not complete: nothing of it is read (a fact cache may hold another version's)
         # only the variables the report reads: reading the others would template them all
-        schema.check(hostvars.get(str(host), {}), schema.HOSTVARS_OF_HOST, ("hostvars", str(host)), ReportError,
-                     "report")
+        schema.check(hv, schema.HOSTVARS_OF_HOST, ("hostvars", str(host)), ReportError, "report")
     return build_report(hostvars, hosts, generated)
 
 

@@ -433,3 +433,16 @@ def test_allow_restart_takes_the_strings_of_extra_vars():
         is False
     assert FILTERS["remediation_plan"](docker, allow_restart="true")["steps"]["docker_mtu"]["docker_mtu_restart"] \
         is True
+
+
+def test_a_host_whose_audit_failed_is_not_checked():
+    """Its facts may be another version's, from a fact cache: the report takes nothing of them."""
+    hostvars = copy.deepcopy(SAMPLE["hostvars"])
+    hostvars["wg-router"]["ansible_facts"] = {"netpath_mtu": {"version": 0, "interfaces": []}}
+    hostvars["co-node"].pop("netpath_findings")
+    hostvars["co-node"]["ansible_facts"]["netpath_mtu"]["interfaces"] = "old"
+    built = FILTERS["report"](hostvars, SAMPLE["hosts"], SAMPLE["generated"])
+    assert sorted(built["summary"]["errors"]) == ["co-node", "wg-router"]
+    hostvars["k3s-server"]["ansible_facts"]["netpath_mtu"]["interfaces"] = "old"
+    with pytest.raises(AnsibleFilterError, match=r"^report: hostvars.k3s-server.ansible_facts.netpath_mtu.interfaces"):
+        FILTERS["report"](hostvars, SAMPLE["hosts"], SAMPLE["generated"])
