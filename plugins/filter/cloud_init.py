@@ -8,11 +8,19 @@ import binascii
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.module_utils import cloud_init
+from ansible_collections.netpath.mtu.plugins.module_utils import cloud_init, schema
 
 
 def cloud_init_user_data(fixes, merge_with=None, merge_with_b64=None, merge_with_name=None, variable_prefix="",
                          **options):
+    schema.check(merge_with, schema.USER_DATA, "merge_with", AnsibleFilterError, "cloud_init_user_data")
+    for name, value in (("merge_with_b64", merge_with_b64), ("merge_with_name", merge_with_name),
+                        ("variable_prefix", variable_prefix)):
+        schema.check(value, schema.TEXT, name, AnsibleFilterError, "cloud_init_user_data")
+    for name in sorted(set(options) & set(cloud_init.OPTIONS)):
+        # the role's variable name: cloud_init_mss_clamp_family
+        schema.check(options[name], schema.CLOUD_INIT_OPTION, str(variable_prefix or "") + name, AnsibleFilterError,
+                     "cloud_init_user_data")
     if merge_with is not None and merge_with_b64 is not None:
         raise AnsibleFilterError("cloud_init_user_data: give merge_with or merge_with_b64, not both")
     data = merge_with

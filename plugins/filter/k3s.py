@@ -6,7 +6,7 @@
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.module_utils import k3s
+from ansible_collections.netpath.mtu.plugins.module_utils import k3s, schema
 
 
 def _settings(text, path):
@@ -25,6 +25,9 @@ def _settings(text, path):
 def k3s_config_set(text, key, value, path="the k3s config"):
     if not isinstance(text, str):
         raise AnsibleFilterError("k3s_config_set: expected the file's text, got %s" % type(text).__name__)
+    schema.check(key, schema.K3S_CONFIG_KEY, "key", AnsibleFilterError, "k3s_config_set")
+    schema.check(value, schema.K3S_CONFIG_VALUE, "value", AnsibleFilterError, "k3s_config_set")
+    schema.check(path, schema.TEXT, "path", AnsibleFilterError, "k3s_config_set")
     before = _settings(text, path)
     try:
         changed = k3s.set_config_key(text, key, value)

@@ -4,37 +4,30 @@
 """Filters inner_mtu, findings, wireguard_endpoints and the docker_* ones (documented in the .yml files of the same
 names)."""
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, encap, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, encap, schema, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
 
 
 def inner_mtu(outer_mtu, layers):
     try:
-        outer = int(outer_mtu)
-    except (TypeError, ValueError):
-        raise AnsibleFilterError("inner_mtu: the MTU must be a number, got %r" % (outer_mtu,)) from None
-    if isinstance(layers, (str, dict)):
-        layers = [layers]
-    try:
-        return encap.inner_mtu(outer, list(layers))
+        return encap.checked_inner_mtu(outer_mtu, layers)
     except ValueError as exc:
         raise AnsibleFilterError("inner_mtu: %s" % exc) from None
 
 
 def findings(facts, probes=None, host=None):
-    if not isinstance(facts, dict):
-        raise AnsibleFilterError("findings: expected the netpath_mtu facts (a dict), got %s" % type(facts).__name__)
-    if probes is not None and not isinstance(probes, list):
-        raise AnsibleFilterError("findings: probes must be a list of pmtu_probe results")
+    schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "findings")
+    schema.check(probes, schema.PROBES_OR_NONE, "probes", AnsibleFilterError, "findings")
+    schema.check(host, schema.HOST, "host", AnsibleFilterError, "findings")
     return rules.evaluate(facts, probes, host)
 
 
 def wireguard_endpoints(facts):
-    if not isinstance(facts, dict):
-        raise AnsibleFilterError("wireguard_endpoints: expected the netpath_mtu facts (a dict), got %s"
-                                 % type(facts).__name__)
+    schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "wireguard_endpoints")
     return topology.wireguard_endpoints(facts.get("wireguard"))
 
 
@@ -53,24 +46,23 @@ def docker_daemon_json(text, mtu):
 
 
 def _docker_networks(networks, filter_name):
-    if isinstance(networks, dict):
-        networks = networks.get("networks")
-    if networks is None:
-        return []
-    if not isinstance(networks, list) or not all(isinstance(n, dict) for n in networks):
-        raise AnsibleFilterError("%s: expected the docker part of the netpath_mtu facts or its networks, got %s"
-                                 % (filter_name, type(networks).__name__))
-    return networks
+    """The networks of the docker part of the facts, or a list of networks as they are."""
+    if isinstance(networks, Mapping):
+        networks = schema.check(networks, schema.DOCKER, "docker", AnsibleFilterError, filter_name).get("networks")
+    else:
+        schema.check(networks, schema.DOCKER_NETWORKS, "networks", AnsibleFilterError, filter_name)
+    return list(networks or [])
 
 
 def docker_networks_too_big(networks, mtu, uplink=None):
+    schema.check(uplink, schema.INTERFACE_NAME, "uplink", AnsibleFilterError, "docker_networks_too_big")
     return docker_mtu.networks_too_big(_docker_networks(networks, "docker_networks_too_big"),
                                        _docker_mtu(mtu, "docker_networks_too_big"), uplink)
 
 
 def docker_network_recreate(network, mtu, networks=None, swarm_manager=None):
-    if not isinstance(network, dict) or not network.get("name"):
-        raise AnsibleFilterError("docker_network_recreate: expected one network of the netpath_mtu facts' docker part")
+    schema.check(network, schema.DOCKER_NETWORK, "network", AnsibleFilterError, "docker_network_recreate")
+    schema.check(swarm_manager, schema.SWARM_MANAGER, "swarm_manager", AnsibleFilterError, "docker_network_recreate")
     return docker_mtu.recreate_plan(network, _docker_mtu(mtu, "docker_network_recreate"),
                                     _docker_networks(networks, "docker_network_recreate"), swarm_manager)
 

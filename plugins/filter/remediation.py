@@ -4,15 +4,20 @@
 """Filter remediation_plan (documented in remediation_plan.yml)."""
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
-from ansible_collections.netpath.mtu.plugins.module_utils import remediation
+from ansible_collections.netpath.mtu.plugins.module_utils import remediation, schema
 
 
 def remediation_plan(findings, only=None, skip=None, allow_restart=False):
-    if not isinstance(findings, list):
-        raise AnsibleFilterError("remediation_plan: expected a host's findings (a list), got %s"
-                                 % type(findings).__name__)
+    schema.check(findings, schema.FINDINGS, "findings", AnsibleFilterError, "remediation_plan")
+    try:
+        # -e netpath_remediate_allow_restart=false arrives as the string "false": bool() of it is True
+        allow_restart = boolean(allow_restart, strict=True)
+    except TypeError:
+        raise AnsibleFilterError("remediation_plan: allow_restart=%r is not a boolean (true or false)"
+                                 % (allow_restart,)) from None
     for name, ids in (("only", only), ("skip", skip)):
         if ids is None:
             continue
@@ -22,7 +27,7 @@ def remediation_plan(findings, only=None, skip=None, allow_restart=False):
         if unknown:
             raise AnsibleFilterError("remediation_plan: %s names unknown finding ids %s; known: %s"
                                      % (name, ", ".join(map(str, unknown)), ", ".join(rules.IDS)))
-    return remediation.plan(findings, only or None, skip or None, bool(allow_restart))
+    return remediation.plan(findings, only or None, skip or None, allow_restart)
 
 
 class FilterModule:

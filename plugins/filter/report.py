@@ -24,11 +24,14 @@ def _of_report(name, function, report, *args):
 
 
 def probe_results(registered, peers=False):
-    return _unsafe(reports.probe_results, registered, peers)
+    return _unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers))
 
 
 def report(hostvars, hosts, generated=None):
-    return _unsafe(reports.build_report, hostvars, hosts, generated)
+    def build():
+        reports.checked_report_input(hostvars, hosts, generated, "report")
+        return reports.build_report(hostvars, hosts, generated)
+    return _unsafe(build)
 
 
 def report_markdown(report):

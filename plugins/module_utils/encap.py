@@ -6,6 +6,13 @@
 The one place these numbers live; facts, findings, filters and roles all take them from here.
 """
 
+from ansible_collections.netpath.mtu.plugins.module_utils.link_mtu import MTU_LIMITS
+
+# No IPv4 link may carry less (RFC 791): an inner MTU below it is no MTU at all.
+MIN_MTU = MTU_LIMITS[0]
+# The largest MTU Linux gives a device (the loopback's); an IP packet itself stops at 65535.
+MAX_LINK_MTU = 65536
+
 # (kind, outer family) -> bytes added; family None means "not known", which takes the larger.
 OVERHEAD = {
     # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
@@ -57,6 +64,8 @@ def parse_layer(layer):
     kind = str(kind).lower()
     if kind not in ENCAPSULATIONS:
         raise ValueError("unknown encapsulation %r; known: %s" % (layer, ", ".join(ENCAPSULATIONS)))
+    if isinstance(family, bool) or not isinstance(family, (str, int, type(None))):
+        family = "bad"  # True would pass for 1 and a list cannot be looked up
     family = {None: None, "": None, 4: 4, 6: 6, "4": 4, "6": 6, "ipv4": 4, "ipv6": 6}.get(family, "bad")
     if family == "bad":
         raise ValueError("unknown outer family in %r; use ipv4 or ipv6" % (layer,))
@@ -64,7 +73,11 @@ def parse_layer(layer):
 
 
 def inner_mtu(outer_mtu, layers):
-    """MTU left inside `layers` (outermost first) on a link of `outer_mtu`."""
+    """MTU left inside `layers` (outermost first) on a link of `outer_mtu`, plain arithmetic.
+
+    Below MIN_MTU (even negative) when the layers do not fit: the facts report that as it is.
+    Input from users goes through checked_inner_mtu.
+    """
     mtu = outer_mtu
     for layer in layers:
         kind, family = parse_layer(layer)
@@ -72,4 +85,39 @@ def inner_mtu(outer_mtu, layers):
             mtu = min(TAILSCALE_MTU, mtu - overhead(kind, family))
         else:
             mtu -= overhead(kind, family)
+    return mtu
+
+
+def checked_inner_mtu(outer_mtu, layers):
+    """inner_mtu of a user's input, an integer MIN_MTU..MAX_LINK_MTU; ValueError naming what is wrong.
+
+    outer_mtu: an integer (not a boolean) or a string of decimal digits, MIN_MTU..MAX_LINK_MTU.
+    layers: a list of layers (parse_layer), or one layer.
+    """
+    if isinstance(outer_mtu, str) and outer_mtu.strip().isdigit():
+        outer_mtu = int(outer_mtu.strip())
+    if isinstance(outer_mtu, bool) or not isinstance(outer_mtu, int):
+        raise ValueError("the MTU must be a whole number of bytes, %d..%d, got %r (%s)"
+                         % (MIN_MTU, MAX_LINK_MTU, outer_mtu, type(outer_mtu).__name__))
+    if not MIN_MTU <= outer_mtu <= MAX_LINK_MTU:
+        raise ValueError("the MTU %d is outside %d..%d" % (outer_mtu, MIN_MTU, MAX_LINK_MTU))
+    if isinstance(layers, (str, dict)):
+        layers = [layers]
+    if not isinstance(layers, (list, tuple)):
+        raise ValueError("layers must be a list of encapsulations (%s), got %r (%s)"
+                         % (", ".join(ENCAPSULATIONS), layers, type(layers).__name__))
+    parsed = []
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, (str, dict)):
+            raise ValueError("layers[%d] is %r (%s); give a kind (%s), kind/family or {kind, family}"
+                             % (index, layer, type(layer).__name__, ", ".join(ENCAPSULATIONS)))
+        try:
+            parsed.append(parse_layer(layer))
+        except ValueError as exc:
+            raise ValueError("layers[%d]: %s" % (index, exc)) from None
+    mtu = inner_mtu(outer_mtu, [{"kind": kind, "family": family} for kind, family in parsed])
+    if mtu < MIN_MTU:
+        raise ValueError("%d less %s leaves %d, below %d, the smallest MTU IPv4 allows: these layers do not fit"
+                         % (outer_mtu, " and ".join("%s (%d)" % (kind, overhead(kind, family))
+                                                    for kind, family in parsed), mtu, MIN_MTU))
     return mtu

@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
+from ansible_collections.netpath.mtu.plugins.module_utils import schema
 
 try:
     import jinja2
@@ -78,11 +79,30 @@ def plain(value):
 
 
 def checked_report(report, name):
-    """A plain copy of report, the dict made by build_report; name is the filter that was given it."""
-    if not isinstance(report, Mapping) or "hosts" not in report or "summary" not in report:
-        raise ReportError("%s expects the report dict made by netpath.mtu.report (with 'hosts' and 'summary')"
-                          % name)
-    return plain(report)
+    """A plain copy of report, the dict made by build_report (report.json); ReportError naming a bad
+    field. name is the filter that was given it."""
+    return schema.check(plain(report), schema.REPORT, "report", ReportError, name)
+
+
+def checked_registered(registered, name):
+    """registered, a pmtu_probe loop's result, when it fits its schema; ReportError naming a bad field."""
+    return schema.check(plain(registered), schema.REGISTERED, "registered", ReportError, name)
+
+
+def checked_report_input(hostvars, hosts, generated, name):
+    """Check what build_report reads of hostvars, for the hosts whose audit completed: only the
+    variables the report reads (reading the others would template them all), and nothing of a host
+    whose audit did not complete (a fact cache may hold another version's facts for it)."""
+    if not isinstance(hostvars, Mapping):
+        raise ReportError("%s: expected hostvars (a mapping of host -> its variables), got %s"
+                          % (name, type(hostvars).__name__))
+    schema.check(generated, schema.GENERATED, "generated", ReportError, name)
+    for host in hosts if isinstance(hosts, (list, tuple)) else []:
+        host_vars = hostvars.get(str(host), {})
+        if isinstance(host_vars, Mapping) and (host_vars.get("netpath_audit_error")
+                                               or host_vars.get("netpath_findings") is None):
+            continue
+        schema.check(host_vars, schema.HOSTVARS_OF_HOST, ("hostvars", str(host)), ReportError, name)
 
 
 def severity_rank(severity):

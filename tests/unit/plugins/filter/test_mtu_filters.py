@@ -24,7 +24,7 @@ def test_inner_mtu(outer, layers, inner):
 @pytest.mark.parametrize(("outer", "layers", "message"), [
     (1500, ["vxlam"], "unknown encapsulation 'vxlam'; known: geneve, gre, ipip, ipsec, pppoe, vxlan, wireguard"),
     (1500, ["vxlan/ipv5"], "unknown outer family"),
-    ("big", ["vxlan"], "the MTU must be a number, got 'big'"),
+    ("big", ["vxlan"], "the MTU must be a whole number of bytes, 68..65536, got 'big'"),
 ])
 def test_inner_mtu_refuses_bad_input(outer, layers, message):
     with pytest.raises(AnsibleFilterError, match=message):
@@ -32,10 +32,12 @@ def test_inner_mtu_refuses_bad_input(outer, layers, message):
 
 
 def test_findings_filter_checks_its_input():
-    with pytest.raises(AnsibleFilterError, match="expected the netpath_mtu facts"):
+    with pytest.raises(AnsibleFilterError, match="^findings: facts: expected a mapping, got 'not facts'$"):
         mtu.findings("not facts")
-    with pytest.raises(AnsibleFilterError, match="probes must be a list"):
+    with pytest.raises(AnsibleFilterError, match="^findings: probes: expected a list or null, got '10.0.0.1'"):
         mtu.findings({}, probes="10.0.0.1")
+    with pytest.raises(AnsibleFilterError, match=r"^findings: facts.interfaces.eth0.kind: missing$"):
+        mtu.findings({"interfaces": {"eth0": {"mtu": 1500}}})
     assert mtu.findings({}, [], "h") == []
 
 
@@ -45,5 +47,5 @@ def test_wireguard_endpoints_strip_ports_and_brackets():
                            "wg1": {"peers": [{"endpoint": "10.2.0.2:51821"}]}}}
     assert mtu.wireguard_endpoints(facts) == ["10.2.0.2", "fd00::2"]
     assert mtu.wireguard_endpoints({}) == []
-    with pytest.raises(AnsibleFilterError, match="expected the netpath_mtu facts"):
+    with pytest.raises(AnsibleFilterError, match=r"^wireguard_endpoints: facts: expected a mapping, got \[\] \(list\)"):
         mtu.wireguard_endpoints([])

@@ -314,9 +314,10 @@ def test_the_filters_take_the_facts_part_or_its_networks():
 @pytest.mark.parametrize(("call", "message"), [
     (lambda: filters.docker_daemon_json("{}", "big"), "docker_daemon_json: mtu=big is not allowed"),
     (lambda: filters.docker_daemon_json(42, 1450), "expected the text of daemon.json"),
-    (lambda: filters.docker_networks_too_big("nets", 1450), "expected the docker part"),
+    (lambda: filters.docker_networks_too_big("nets", 1450),
+     "docker_networks_too_big: networks: expected a list or null, got 'nets'"),
     (lambda: filters.docker_networks_too_big([], 100), "mtu=100 is outside 1280..9216"),
-    (lambda: filters.docker_network_recreate({}, 1450), "expected one network"),
+    (lambda: filters.docker_network_recreate({}, 1450), r"docker_network_recreate: network.name: missing"),
 ])
 def test_the_filters_refuse_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):
