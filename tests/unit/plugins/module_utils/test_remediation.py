@@ -4,7 +4,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils import remediation
 
 
 def f(fid, interface=None, **evidence):
-    return {"id": fid, "interface": interface, "evidence": evidence, "fix": {"role": None, "vars": {}}}
+    return {"id": fid, "interface": interface, "evidence": evidence}
 
 
 def test_the_lab_hosts():
@@ -26,9 +26,8 @@ def test_the_lab_hosts():
 
 
 def test_order_is_safe_first():
-    findings = [{"id": "flannel_over_tunnel", "interface": "flannel.1", "evidence": {},
-                 "fix": {"role": "netpath.mtu.flannel_iface", "vars": {"flannel_iface": "eth0"}}},
-                f("fifo_qdisc", "eth0"), f("rp_filter_strict", "wg0"), f("udp_buffer_errors")]
+    findings = [f("flannel_over_tunnel", "flannel.1", physical="eth0"), f("fifo_qdisc", "eth0"),
+                f("rp_filter_strict", "wg0"), f("udp_buffer_errors")]
     plan = remediation.plan(findings)
     assert list(plan["steps"]) == ["sysctl", "qdisc", "flannel_iface"]
     assert plan["steps"]["sysctl"] == {"net.ipv4.conf.wg0.rp_filter": "2", "net.core.rmem_max": "8388608",
