@@ -23,7 +23,8 @@ import math
 import re
 from collections.abc import Mapping
 
-SEVERITIES = ("error", "warning", "info")
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import SEVERITIES, severity_rank
+
 FAIL_ON = {"none": (), "warning": ("error", "warning"), "error": ("error",)}
 
 # What a pmtu_probe result holds (its RETURN), kept in a probe result; Ansible's own keys are not.
@@ -66,10 +67,6 @@ def plain(value):
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)
-
-
-def severity_rank(severity):
-    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 def sorted_findings(findings):
@@ -241,15 +238,21 @@ def kv_pairs(mapping):
 
 
 def fix_parts(fix):
-    """(role, [(var, value)], [other (key, value)]) of a finding's fix, whatever its shape."""
-    if isinstance(fix, dict):
-        role = fix.get("role")
-        variables = kv_pairs(fix.get("vars"))
-        other = [(k, v) for k, v in kv_pairs(fix) if k not in ("role", "vars")]
-        return (str(role) if role else None), variables, other
-    if fix in (None, ""):
-        return None, [], []
-    return None, [], [("fix", scalar_text(fix))]
+    """([(label, [(var, value)])], [other (key, value)]) of a finding's fix (remediation.fix_for's shape).
+
+    Each action's label is "role NAME" or "module NAME"; a fix a human must do is ("manual", text).
+    """
+    if not isinstance(fix, dict):
+        return [], ([] if fix in (None, "") else [("fix", scalar_text(fix))])
+    actions = []
+    for action in fix.get("actions") if isinstance(fix.get("actions"), list) else []:
+        if isinstance(action, dict):
+            kind = "role" if action.get("role") else "module"
+            actions.append(("%s %s" % (kind, scalar_text(action.get(kind))), kv_pairs(action.get("vars"))))
+    other = [(k, v) for k, v in kv_pairs(fix) if k not in ("actions", "manual")]
+    if fix.get("manual"):
+        other.insert(0, ("manual", scalar_text(fix["manual"])))
+    return actions, other
 
 
 def chain_layers(chain):
@@ -327,11 +330,12 @@ def md_table(headers, rows):
 
 
 def md_fix(fix):
-    role, variables, other = fix_parts(fix)
+    actions, other = fix_parts(fix)
     parts = []
-    if role:
-        parts.append("role " + md_code(role))
-    parts.extend(md_code("%s: %s" % pair) for pair in variables)
+    for label, variables in actions:
+        kind, _sep, name = label.partition(" ")
+        parts.append("%s %s" % (kind, md_code(name)))
+        parts.extend(md_code("%s: %s" % pair) for pair in variables)
     parts.extend(md_text("%s: %s" % pair) for pair in other)
     return "<br>".join(parts) if parts else "-"
 
@@ -559,12 +563,13 @@ def html_kv(pairs):
 
 
 def html_fix(fix):
-    role, variables, other = fix_parts(fix)
+    actions, other = fix_parts(fix)
     out = []
-    if role:
-        out.append("<div>role <code>%s</code></div>" % e(role))
-    if variables:
-        out.append(html_kv(variables))
+    for label, variables in actions:
+        kind, _sep, name = label.partition(" ")
+        out.append("<div>%s <code>%s</code></div>" % (e(kind), e(name)))
+        if variables:
+            out.append(html_kv(variables))
     if other:
         out.append(html_kv(other))
     return "".join(out) or "-"

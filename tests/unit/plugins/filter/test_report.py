@@ -540,3 +540,16 @@ def test_the_filters_do_not_change_their_input(built):
     report.render_markdown(built)
     report.render_metrics(built)
     assert built == before
+
+
+def test_a_fix_shows_each_action_module_or_role_and_what_a_human_must_do():
+    sysctl = {"actions": [{"module": "ansible.posix.sysctl", "vars": {"name": name, "value": "8388608"}}
+                          for name in ("net.core.rmem_max", "net.core.wmem_max")], "manual": None}
+    md = report.md_fix(sysctl)
+    assert md == ("module `ansible.posix.sysctl`<br>`name: net.core.rmem_max`<br>`value: 8388608`<br>"
+                  "module `ansible.posix.sysctl`<br>`name: net.core.wmem_max`<br>`value: 8388608`")
+    html_text = report.html_fix(sysctl)
+    assert html_text.count("<div>module <code>ansible.posix.sysctl</code></div>") == 2
+    manual = {"actions": [], "manual": "raise net.netfilter.nf_conntrack_max <after> checking"}
+    assert report.md_fix(manual).startswith("manual: raise net.netfilter.nf\\_conntrack\\_max")  # escaped
+    assert "&lt;after&gt;" in report.html_fix(manual) and "role" not in report.html_fix(manual)
