@@ -152,8 +152,7 @@ def main():
     )
     name, mtu = module.params["name"], module.params["mtu"]
     if not limits.valid_ifname(name):
-        module.fail_json(msg="name=%r is not a valid interface name: 1 to 15 characters, not '.' or '..', "
-                             "no '/', ':' or whitespace" % (name,))
+        module.fail_json(msg="name=%r is not a valid interface name: %s" % (name, limits.IFNAME_RULE))
     error = link_mtu.check_mtu(mtu)
     if error:
         module.fail_json(msg=error)
