@@ -6,7 +6,7 @@
 Each rule is a function of the facts and probes that yields findings; `evaluate` runs them all.
 A finding names the interfaces and values that raised it, explains them in one paragraph, and
 carries its fix, which remediation.fix_for decides (the one table of fixes, which remediate reads
-too). The ids are a contract (DESIGN.md).
+too). The ids are a contract (docs/mtu_facts.md lists them).
 """
 
 import ipaddress
