@@ -96,6 +96,7 @@ def mss_clamp_persistence():
         }
     return result
 
+
 # How cloud-init tells a part's type from its first bytes (cloudinit/handlers INCLUSION_TYPES_MAP),
 # longest first, and the content types it has a handler for.
 PREFIXES = (

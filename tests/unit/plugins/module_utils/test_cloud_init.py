@@ -69,7 +69,7 @@ def test_defaults():
     ({"wireguard_mtu": "big"}, "cloud_init_wireguard_mtu='big' is not allowed: use auto or a number"),
     ({"wireguard_interface": "wg0 up"}, "cloud_init_wireguard_interface='wg0 up' is not an interface name"),
     ({"docker_mtu": 70000}, "cloud_init_docker_mtu=70000 is outside 1280..65535"),
-        ({"docker_mtu": 600}, "cloud_init_docker_mtu=600 is outside 1280..65535"),
+    ({"docker_mtu": 600}, "cloud_init_docker_mtu=600 is outside 1280..65535"),
     ({"docker_daemon_json": "/etc/docker/\ndaemon.json"}, "cloud_init_docker_daemon_json="),
     ({"log": "relative.log"}, "cloud_init_log='relative.log' is not an absolute path"),
     ({"python": "python3; reboot"}, "cloud_init_python='python3; reboot' is not a program name or path"),

@@ -322,5 +322,3 @@ def test_the_filters_take_the_facts_part_or_its_networks():
 def test_the_filters_refuse_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):
         call()
-
-
