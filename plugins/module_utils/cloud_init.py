@@ -29,7 +29,9 @@ import json
 import os
 import re
 
-from ansible_collections.netpath.mtu.plugins.module_utils import encap, mss_clamp
+from ansible.module_utils.common.yaml import yaml_load
+
+from ansible_collections.netpath.mtu.plugins.module_utils import encap, limits, mss_clamp
 
 try:
     import yaml
@@ -46,8 +48,6 @@ PART_NAME = "netpath-mtu.cfg"
 # Our part comes last and appends its runcmd and write_files to those of the user's cloud-config
 # parts (cloud-init's default for a later part, dict(replace), would drop the user's runcmd).
 MERGE_TYPE = "list(append)+dict(no_replace,recurse_list)+str()"
-WIREGUARD_MTU_RANGE = (1280, 65535)
-DOCKER_MTU_RANGE = (576, 65535)
 
 OPTIONS = {
     "format": "auto",
@@ -70,23 +70,32 @@ OPTIONS = {
     "program_encoding": "gzip",
 }
 
-# iptables persistence, as the mss_clamp role keeps it (roles/mss_clamp/vars/Debian.yml, RedHat.yml).
-IPTABLES_INSTALL = {
-    "debian": {"packages": ["iptables-persistent"],
-               "debconf": ["iptables-persistent iptables-persistent/autosave_v4 boolean true",
-                           "iptables-persistent iptables-persistent/autosave_v6 boolean true"]},
-    "redhat": {"packages": ["iptables-services"]},
-}
-IPTABLES_SAVE = {
-    "debian": {"commands": [["netfilter-persistent", "save"]], "services": ["netfilter-persistent.service"],
-               "files": {"ipv4": "/etc/iptables/rules.v4", "ipv6": "/etc/iptables/rules.v6"}},
-    "redhat": {"commands": [["/usr/libexec/iptables/iptables.init", "save"],
-                            ["/usr/libexec/iptables/ip6tables.init", "save"]],
-               "services": ["iptables.service", "ip6tables.service"],
-               "files": {"ipv4": "/etc/sysconfig/iptables", "ipv6": "/etc/sysconfig/ip6tables"}},
-}
-NFTABLES_INSTALL = {"debian": {"packages": ["nftables"]}, "redhat": {"packages": ["nftables"]}}
-NFTABLES_CONF = {"debian": "/etc/nftables.conf", "redhat": "/etc/sysconfig/nftables.conf"}
+# The packages, units, files and commands that keep a clamp across reboots are the mss_clamp
+# role's (its vars/Debian.yml and vars/RedHat.yml): first boot reads them from there.
+MSS_CLAMP_ROLE_VARS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", "mss_clamp", "vars")
+DISTRO_VARS = {"debian": "Debian.yml", "redhat": "RedHat.yml"}
+NFTABLES_PACKAGES = ["nftables"]
+
+
+def mss_clamp_persistence():
+    """{distro: {iptables_install, iptables_save, nftables_install, nftables_conf}} from the mss_clamp role."""
+    result = {}
+    for distro, name in DISTRO_VARS.items():
+        with open(os.path.join(MSS_CLAMP_ROLE_VARS, name)) as handle:
+            role = yaml_load(handle)
+        install = {"packages": list(role["__mss_clamp_iptables_packages"])}
+        if role["__mss_clamp_debconf"]:
+            install["debconf"] = ["%(name)s %(question)s %(vtype)s %(value)s" % q for q in role["__mss_clamp_debconf"]]
+        result[distro] = {
+            "iptables_install": install,
+            "iptables_save": {"commands": [list(c) for c in role["__mss_clamp_iptables_save_commands"]],
+                              "services": ["%s.service" % s for s in role["__mss_clamp_iptables_services"]],
+                              "files": dict(role["__mss_clamp_iptables_files"])},
+            "nftables_install": {"packages": NFTABLES_PACKAGES},
+            "nftables_conf": role["__mss_clamp_nftables_conf_default"],
+        }
+    return result
+
 
 # How cloud-init tells a part's type from its first bytes (cloudinit/handlers INCLUSION_TYPES_MAP),
 # longest first, and the content types it has a handler for.
@@ -207,8 +216,9 @@ def check_options(options, prefix=""):
     _choice(name("format"), opts["format"], FORMATS)
     _choice(name("program_encoding"), opts["program_encoding"], PROGRAM_ENCODINGS)
     _choice(name("mss_clamp_backend"), opts["mss_clamp_backend"], BACKENDS)
-    opts["mss_clamp_mss"] = _number_or(name("mss_clamp_mss"), opts["mss_clamp_mss"], "pmtu", 1, 65535,
-                                       "a number of bytes, 536..65495 for IPv4, 1220..65475 for IPv6")
+    opts["mss_clamp_mss"] = _number_or(name("mss_clamp_mss"), opts["mss_clamp_mss"], "pmtu", 1, limits.MAX_MTU,
+                                       "a number of bytes, %d..%d for IPv4, %d..%d for IPv6"
+                                       % (mss_clamp.MSS_LIMITS["ipv4"] + mss_clamp.MSS_LIMITS["ipv6"]))
     fault = mss_clamp.validate("present", opts["mss_clamp_backend"], opts["mss_clamp_family"],
                                opts["mss_clamp_chain"], opts["mss_clamp_mss"], opts["mss_clamp_out_interface"])
     if fault:
@@ -217,16 +227,15 @@ def check_options(options, prefix=""):
     opts["mss_clamp_persist"] = _bool(name("mss_clamp_persist"), opts["mss_clamp_persist"])
     _path(name("mss_clamp_nftables_file"), opts["mss_clamp_nftables_file"])
     _path(name("mss_clamp_nftables_conf"), opts["mss_clamp_nftables_conf"], required=False)
-    if not mss_clamp.valid_out_interface(opts["wireguard_interface"]):
-        raise CloudInitError("%s=%r is not an interface name: 1 to 15 of A-Z a-z 0-9 . _ -" % (
-            name("wireguard_interface"), opts["wireguard_interface"]))
+    if not limits.valid_ifname(opts["wireguard_interface"]):
+        raise CloudInitError("%s=%r is not an interface name: %s" % (
+            name("wireguard_interface"), opts["wireguard_interface"], limits.IFNAME_RULE))
     if opts["wireguard_config"] is None:
         opts["wireguard_config"] = "/etc/wireguard/%s.conf" % opts["wireguard_interface"]
     _path(name("wireguard_config"), opts["wireguard_config"])
-    opts["wireguard_mtu"] = _number_or(name("wireguard_mtu"), opts["wireguard_mtu"], "auto", WIREGUARD_MTU_RANGE[0],
-                                       WIREGUARD_MTU_RANGE[1], "a number of bytes, %d..%d" % WIREGUARD_MTU_RANGE)
-    opts["docker_mtu"] = _number_or(name("docker_mtu"), opts["docker_mtu"], "auto", DOCKER_MTU_RANGE[0],
-                                    DOCKER_MTU_RANGE[1], "a number of bytes, %d..%d" % DOCKER_MTU_RANGE)
+    for key, allowed in (("wireguard_mtu", limits.WIREGUARD_MTU_RANGE), ("docker_mtu", limits.DOCKER_MTU_RANGE)):
+        opts[key] = _number_or(name(key), opts[key], "auto", allowed[0], allowed[1],
+                               "a number of bytes, %d..%d" % allowed)
     _path(name("docker_daemon_json"), opts["docker_daemon_json"])
     opts["docker_restart"] = _bool(name("docker_restart"), opts["docker_restart"])
     _path(name("log"), opts["log"])
@@ -242,6 +251,7 @@ def _mss_step(opts):
     request = mss_clamp.spec(opts["mss_clamp_chain"], opts["mss_clamp_family"], opts["mss_clamp_mss"],
                              opts["mss_clamp_out_interface"])
     backend, persist, family = opts["mss_clamp_backend"], opts["mss_clamp_persist"], opts["mss_clamp_family"]
+    persistence = mss_clamp_persistence()
     describe = "TCPMSS clamp %s in %s for %s%s, %s%s" % (
         "to the path MTU" if request["mss"] is None else "to MSS %d" % request["mss"], request["chain"],
         {"both": "IPv4 and IPv6"}.get(family, mss_clamp.FAMILY_NAMES.get(family)),
@@ -254,8 +264,8 @@ def _mss_step(opts):
                           "add": mss_clamp.iptables_rule_argv(request, f, "-A"),
                           "saved": mss_clamp.build_rule("iptables", request, f)["rule"]}
                          for f in mss_clamp.FAMILY_CHOICES[family]]
-        step["install"] = IPTABLES_INSTALL if persist else {}
-        step["save"] = IPTABLES_SAVE if persist else {}
+        step["install"] = dict((d, p["iptables_install"]) for d, p in persistence.items()) if persist else {}
+        step["save"] = dict((d, p["iptables_save"]) for d, p in persistence.items()) if persist else {}
         return step
     conf = opts["mss_clamp_nftables_conf"]
     step.update({
@@ -265,9 +275,9 @@ def _mss_step(opts):
         "content": ("# netpath.mtu first boot: the TCP MSS clamp, loaded at boot by an include in the nftables\n"
                     "# configuration. Written by cloud-init's user_data of netpath.mtu.cloud_init.\n"
                     + mss_clamp.nft_table_file(request, family)),
-        "conf": {"default": conf} if conf else NFTABLES_CONF,
+        "conf": {"default": conf} if conf else dict((d, p["nftables_conf"]) for d, p in persistence.items()),
         "services": ["nftables.service"],
-        "install": NFTABLES_INSTALL,
+        "install": dict((d, p["nftables_install"]) for d, p in persistence.items()),
     })
     return step
 
@@ -276,7 +286,7 @@ def _wireguard_step(opts):
     overhead = {"ipv4": encap.overhead("wireguard", 4), "ipv6": encap.overhead("wireguard", 6),
                 "unknown": encap.overhead("wireguard", None)}
     return {"fix": "wireguard_mtu", "interface": opts["wireguard_interface"], "config": opts["wireguard_config"],
-            "mtu": opts["wireguard_mtu"], "overhead": overhead,
+            "mtu": opts["wireguard_mtu"], "overhead": overhead, "mtu_min": limits.WIREGUARD_MTU_RANGE[0],
             "describe": "MTU = %s in the [Interface] of %s and on the link %s" % (
                 opts["wireguard_mtu"] or "the uplink's MTU - WireGuard's overhead (%(ipv4)d over IPv4, "
                 "%(ipv6)d over IPv6)" % overhead, opts["wireguard_config"], opts["wireguard_interface"])}

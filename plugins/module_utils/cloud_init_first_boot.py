@@ -401,8 +401,9 @@ def fix_wireguard_mtu(run, step):
         run.log(fix, "MTU %d = %d (%s%s) - %d (WireGuard over %s)" % (
             mtu, uplink, dev, ", the route to %s" % host if version else ", the default route",
             step["overhead"][family], {"unknown": "an outer family not known"}.get(family, family)))
-        if mtu < 1280:
-            raise FixError("MTU %d is below 1280, the least WireGuard carries IPv6 in: give it as a number" % mtu)
+        if mtu < step["mtu_min"]:
+            raise FixError("MTU %d is below %d, the least WireGuard carries IPv6 in: give it as a number"
+                           % (mtu, step["mtu_min"]))
     interface = [indexes for name, indexes in _sections(lines) if name == "interface"]
     if not interface:
         raise FixError("%s has no [Interface] section: left as it is" % path)

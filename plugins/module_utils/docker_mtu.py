@@ -23,12 +23,7 @@ import json
 import shlex
 
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, parsers
-
-# The MTUs docker_mtu accepts. 1280 is the smallest MTU IPv6 works with (RFC 8200), and no cloud
-# network is narrower; 9216 is the largest jumbo frame switches and NICs commonly carry, so a
-# larger number is a typo (14500 for 1450) rather than a link.
-MTU_MIN = 1280
-MTU_MAX = 9216
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import DOCKER_MTU_RANGE
 
 MTU_OPTION = "com.docker.network.driver.mtu"
 DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge"
@@ -45,11 +40,12 @@ def check_mtu(value, name="docker_mtu"):
     text = str(value).strip()
     if isinstance(value, bool) or not text.isdigit():
         raise ValueError("%s=%s is not allowed: give a number of bytes, %d..%d, or auto (the uplink's MTU)"
-                         % (name, value, MTU_MIN, MTU_MAX))
+                         % ((name, value) + DOCKER_MTU_RANGE))
     mtu = int(text)
-    if not MTU_MIN <= mtu <= MTU_MAX:
-        raise ValueError("%s=%d is outside %d..%d (%d: the smallest MTU IPv6 works with; %d: the largest jumbo "
-                         "frame)" % (name, mtu, MTU_MIN, MTU_MAX, MTU_MIN, MTU_MAX))
+    low, high = DOCKER_MTU_RANGE
+    if not low <= mtu <= high:
+        raise ValueError("%s=%d is outside %d..%d (%d: the smallest MTU IPv6 works with; %d: the largest dockerd "
+                         "and the kernel give a bridge)" % (name, mtu, low, high, low, high))
     return mtu
 
 

@@ -6,12 +6,10 @@
 The one place these numbers live; facts, findings, filters and roles all take them from here.
 """
 
-from ansible_collections.netpath.mtu.plugins.module_utils.link_mtu import MTU_LIMITS
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV4_MIN_MTU, MAX_LINK_MTU
 
 # No IPv4 link may carry less (RFC 791): an inner MTU below it is no MTU at all.
-MIN_MTU = MTU_LIMITS[0]
-# The largest MTU Linux gives a device (the loopback's); an IP packet itself stops at 65535.
-MAX_LINK_MTU = 65536
+MIN_MTU = IPV4_MIN_MTU
 
 # (kind, outer family) -> bytes added; family None means "not known", which takes the larger.
 OVERHEAD = {

@@ -5,24 +5,31 @@
 
 Each rule is a function of the facts and probes that yields findings; `evaluate` runs them all.
 A finding names the interfaces and values that raised it, explains them in one paragraph, and
-names the role and variables that fix it. The ids are a contract (DESIGN.md).
+carries its fix, which remediation.fix_for decides (the one table of fixes, which remediate reads
+too). The ids are a contract (docs/mtu_facts.md lists them).
 """
 
 import ipaddress
 
-SEVERITIES = ("info", "warning", "error")
+from ansible_collections.netpath.mtu.plugins.module_utils import limits
+from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
+    KEEPALIVE_SECONDS,
+    UDP_BUFFER_BYTES,
+    fix_for,
+)
+
 # WireGuard re-handshakes every 2 minutes while it sends; with a keepalive it always sends.
 STALE_HANDSHAKE_SECONDS = 300
 SOFTIRQ_SHARE = 0.9
 SOFTIRQ_MIN_EVENTS = 1000000
-# What the fix for UDP buffer errors raises net.core.rmem_max and wmem_max to (8 MiB).
-UDP_BUFFER_BYTES = 8388608
 FIFO_QDISCS = ("pfifo_fast", "pfifo", "bfifo", "pfifo_head_drop")
 
 
-def finding(fid, severity, interface, evidence, explanation, role, variables):
-    return {"id": fid, "severity": severity, "interface": interface, "evidence": evidence,
-            "explanation": " ".join(explanation.split()), "fix": {"role": role, "vars": variables}}
+def finding(fid, severity, interface, evidence, explanation):
+    item = {"id": fid, "severity": severity, "interface": interface, "evidence": evidence,
+            "explanation": " ".join(explanation.split())}
+    item["fix"] = fix_for(item)
+    return item
 
 
 def _links(facts):
@@ -43,11 +50,8 @@ def pmtu_blackhole(facts, probes):
         if tunnels:
             wg = tunnels[0]
             evidence.update(tunnel=wg, tunnel_mtu=links[wg]["mtu"], tunnel_overhead=links[wg]["overhead"])
-            role, variables = "netpath.mtu.wireguard_mtu", {"wireguard_mtu_interface": wg, "wireguard_mtu": "auto"}
             if links[wg]["mtu"] + (links[wg]["overhead"] or 0) <= probe["pmtu"]:
                 severity = "info"  # the tunnel fits the path; the black hole is still there for the rest
-        else:
-            role, variables = "netpath.mtu.mss_clamp", {"mss_clamp_mss": probe.get("recommended_mss")}
         yield finding("pmtu_blackhole", severity, tunnels[0] if tunnels else dev, evidence, """
             Packets larger than %(pmtu)d bytes towards %(dest)s vanish on the path and no router says so
             (no ICMP "fragmentation needed" / "packet too big" that explains them): a path-MTU black hole.
@@ -57,7 +61,7 @@ def pmtu_blackhole(facts, probes):
             "pmtu": probe["pmtu"], "dest": evidence["dest"], "route": probe.get("route_mtu"),
             "mss": probe.get("recommended_mss"),
             "tunnel": " The WireGuard tunnel %s (MTU %d) rides on this path." % (tunnels[0], links[tunnels[0]]["mtu"])
-            if tunnels else ""}, role, variables)
+            if tunnels else ""})
 
 
 def mtu_exceeds_underlay(facts, probes):
@@ -67,18 +71,13 @@ def mtu_exceeds_underlay(facts, probes):
         evidence = {"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
                     "underlay": link["underlay"], "underlay_mtu": link["underlay_mtu"],
                     "max_inner_mtu": link["max_inner_mtu"]}
-        if link["kind"] == "wireguard":
-            role = "netpath.mtu.wireguard_mtu"
-            variables = {"wireguard_mtu_interface": name, "wireguard_mtu": link["max_inner_mtu"]}
-        else:
-            role, variables = "netpath.mtu.link_mtu", {"name": name, "mtu": link["max_inner_mtu"]}
         yield finding("mtu_exceeds_underlay", "error", name, evidence, """
             %(name)s (%(kind)s, MTU %(mtu)d) adds %(overhead)d bytes and rides on %(under)s (MTU
             %(under_mtu)d): a full-size packet becomes %(outer)d bytes, more than %(under)s carries. Such
             packets are fragmented or dropped; the largest inner packet that fits is %(max)d.""" % {
             "name": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
             "under": link["underlay"], "under_mtu": link["underlay_mtu"], "outer": link["mtu"] + link["overhead"],
-            "max": link["max_inner_mtu"]}, role, variables)
+            "max": link["max_inner_mtu"]})
 
 
 def flannel_over_tunnel(facts, probes):
@@ -101,8 +100,7 @@ def flannel_over_tunnel(facts, probes):
         pods %(fixed)s; the node can keep registering with its tunnel address (node-ip) while the VXLAN data
         plane uses the faster link.""" % {
         "carrier": vxlan["underlay"], "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
-        "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu},
-        "netpath.mtu.flannel_iface", {"flannel_iface": physical})
+        "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu})
 
 
 def double_encapsulation(facts, probes):
@@ -119,7 +117,7 @@ def double_encapsulation(facts, probes):
             and an inner MTU that small packets hide and bulk transfers pay for. Bind the inner tunnel to the
             physical link where the two ends can reach each other directly.""" % {
             "top": top, "stack": " over ".join(layer["interface"] for layer in chain),
-            "overhead": sum(layer["overhead"] for layer in layers)}, "netpath.mtu.link_mtu", {"name": top})
+            "overhead": sum(layer["overhead"] for layer in layers)})
 
 
 def docker_mtu_exceeds_uplink(facts, probes):
@@ -142,8 +140,7 @@ def docker_mtu_exceeds_uplink(facts, probes):
                 sets %(dmtu)d, which Docker takes when it restarts (networks made before need recreating), and an
                 MSS clamp on FORWARD keeps TCP from behind %(bridge)s within the uplink meanwhile. Nothing to do
                 now; restart Docker when it suits you.""" % values
-            yield finding("docker_mtu_exceeds_uplink", "info", name, evidence, waiting, "netpath.mtu.docker_mtu",
-                          {"docker_mtu": links[uplink]["mtu"], "docker_mtu_restart": True})
+            yield finding("docker_mtu_exceeds_uplink", "info", name, evidence, waiting)
             continue
         broken = """
             Docker's %(bridge)s and its containers' veths are at MTU %(bmtu)d but the uplink %(up)s carries
@@ -151,8 +148,7 @@ def docker_mtu_exceeds_uplink(facts, probes):
             when the too-big messages do not make it back (NAT, filters), requests of a few kB time out while
             small ones work and the host itself is fine. Set Docker's MTU to %(umtu)d (daemon.json "mtu", then
             recreate the networks) and clamp TCP's MSS on FORWARD meanwhile.""" % values
-        yield finding("docker_mtu_exceeds_uplink", "error", name, evidence, broken, "netpath.mtu.docker_mtu",
-                      {"docker_mtu": links[uplink]["mtu"]})
+        yield finding("docker_mtu_exceeds_uplink", "error", name, evidence, broken)
 
 
 def missing_mss_clamp(facts, probes):
@@ -175,9 +171,7 @@ def missing_mss_clamp(facts, probes):
             not fit the egress. A clamp in FORWARD makes both ends agree on %(mss)d-byte segments whatever path
             MTU discovery manages.""" % {
             "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
-            "mss": links[uplink]["mtu"] - 40}, "netpath.mtu.mss_clamp",
-            # no out-interface: the SYN-ACK that sets the container's MSS leaves by the bridge (seed 002)
-            {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"})
+            "mss": links[uplink]["mtu"] - 40})
 
 
 def icmp_too_big_blocked(facts, probes):
@@ -193,8 +187,7 @@ def icmp_too_big_blocked(facts, probes):
         Those messages are how path MTU discovery learns that a packet is too big; without them every
         narrower link behind or through this host becomes a black hole for large packets. Accept exactly
         these types (they are harmless) or at least the ones related to existing connections.""" % {
-        "n": len(rules), "s": "" if len(rules) == 1 else "s"}, "netpath.mtu.mss_clamp",
-        {"mss_clamp_allow_icmp_too_big": True})
+        "n": len(rules), "s": "" if len(rules) == 1 else "s"})
 
 
 def rp_filter_strict(facts, probes):
@@ -218,8 +211,7 @@ def rp_filter_strict(facts, probes):
             replies come back by another interface than the route to their source (asymmetric routing, policy
             routing, tunnels), the kernel drops them silently and the connection looks like a stall. Loose
             mode (2) keeps the spoofing check without breaking asymmetric paths.""" % {
-            "name": name, "why": "policy routing rules" if custom_rules else "tunnels (%s)" % ", ".join(tunnels)},
-            "ansible.posix.sysctl", {"name": "net.ipv4.conf.%s.rp_filter" % name, "value": "2"})
+            "name": name, "why": "policy routing rules" if custom_rules else "tunnels (%s)" % ", ".join(tunnels)})
 
 
 def softirq_single_core(facts, probes):
@@ -237,7 +229,7 @@ def softirq_single_core(facts, probes):
         CPU %(cpu)d handles %(pct).0f%% of all NET_RX softirqs on a %(n)d-CPU host: packet processing (and a
         userspace or kernel tunnel's crypto) is pinned to one core, which caps throughput however fast the
         link is. Spread interrupts and receive processing (RPS/RSS, irqbalance) or scale the gateway.""" % {
-        "cpu": cpu, "pct": share * 100, "n": len(counts)}, None, {})
+        "cpu": cpu, "pct": share * 100, "n": len(counts)})
 
 
 def udp_buffer_errors(facts, probes):
@@ -258,8 +250,7 @@ def udp_buffer_errors(facts, probes):
         The kernel dropped UDP datagrams for want of socket buffer (%(errs)s). A UDP tunnel (WireGuard, VXLAN)
         loses packets this way under load, which TCP inside it sees as congestion. Raise net.core.rmem_max /
         wmem_max moderately and measure again; larger buffers also move queueing elsewhere.""" % {
-        "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items()))},
-        "ansible.posix.sysctl", {"name": "net.core.rmem_max", "value": str(UDP_BUFFER_BYTES)})
+        "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items()))})
 
 
 def conntrack_drops(facts, probes):
@@ -274,9 +265,7 @@ def conntrack_drops(facts, probes):
         Connection tracking dropped packets (drop %(drop)d, insert_failed %(insert_failed)d, early_drop
         %(early_drop)d; %(count)s of %(max)s entries in use). A gateway that tracks tunnel traffic statefully
         loses packets when the table fills or inserts race, which looks like loss on the tunnel.""" % dict(
-        totals, count=conntrack.get("count"), max=conntrack.get("max")),
-        "ansible.posix.sysctl",
-        {"name": "net.netfilter.nf_conntrack_max", "value": str((conntrack.get("max") or 0) * 2)})
+        totals, count=conntrack.get("count"), max=conntrack.get("max")))
 
 
 def fifo_qdisc(facts, probes):
@@ -294,8 +283,7 @@ def fifo_qdisc(facts, probes):
             %(name)s queues in a plain FIFO (%(kind)s) and it has dropped %(drops)s packets: under load one bulk
             flow fills the queue and every other flow waits behind it. fq_codel (or cake) keeps queues short and
             flows fair.""" % {"name": name, "kind": q["kind"], "drops": q.get("drops")}
-        yield finding("fifo_qdisc", "warning", name, evidence, explanation, "netpath.mtu.qdisc",
-                      {"qdisc_interfaces": [name]})
+        yield finding("fifo_qdisc", "warning", name, evidence, explanation)
 
 
 # Addresses a host behind NAT has: RFC 1918, CGNAT (RFC 6598), IPv6 ULA.
@@ -327,8 +315,7 @@ def wireguard_stale_handshake(facts, probes):
                 Check that its endpoint is reachable over UDP, the keys match, and NAT state has not expired.""" % {
                 "ep": peer.get("endpoint"), "name": name,
                 "what": "never completed a handshake though packets were sent" if never else
-                "not handshaken for %d s despite a keepalive" % age},
-                "netpath.mtu.wireguard_mtu", {"wireguard_mtu_interface": name})
+                "not handshaken for %d s despite a keepalive" % age})
 
 
 def wireguard_no_keepalive(facts, probes):
@@ -339,7 +326,7 @@ def wireguard_no_keepalive(facts, probes):
         for peer in wg.get("peers") or []:
             if peer.get("persistent_keepalive") or not peer.get("endpoint"):
                 continue
-            endpoint = peer["endpoint"].rsplit(":", 1)[0].strip("[]")
+            endpoint = limits.endpoint_host(peer["endpoint"])
             local_private = addresses and all(_private(a) for a in addresses)
             if not local_private or _private(endpoint):
                 continue
@@ -348,9 +335,8 @@ def wireguard_no_keepalive(facts, probes):
                 "mtu": (links.get(name) or {}).get("mtu")}, """
                 %(name)s reaches its peer at %(ep)s (a public address) from a private one, so it is most likely
                 behind NAT, and it sends no keepalive: once the NAT mapping expires the peer cannot reach this
-                host until it sends something itself. PersistentKeepalive = 25 keeps the mapping open.""" % {
-                "name": name, "ep": peer["endpoint"]}, "netpath.mtu.wireguard_mtu",
-                {"wireguard_mtu_interface": name, "wireguard_mtu_keepalive": 25})
+                host until it sends something itself. PersistentKeepalive = %(keepalive)d keeps the mapping open.""" % {
+                "keepalive": KEEPALIVE_SECONDS, "name": name, "ep": peer["endpoint"]})
 
 
 RULES = (pmtu_blackhole, mtu_exceeds_underlay, flannel_over_tunnel, double_encapsulation, docker_mtu_exceeds_uplink,
@@ -366,4 +352,4 @@ def evaluate(facts, probes=None, host=None):
         for item in rule(facts or {}, [p for p in probes or [] if isinstance(p, dict) and "pmtu" in p]):
             item["host"] = host
             result.append(item)
-    return sorted(result, key=lambda f: (-SEVERITIES.index(f["severity"]), f["id"], f["interface"] or ""))
+    return sorted(result, key=lambda f: (limits.severity_rank(f["severity"]), f["id"], f["interface"] or ""))

@@ -11,8 +11,8 @@ run_command as argument lists; `read` and `exists` are methods so tests can repl
 import os
 import time
 
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
-from ansible_collections.netpath.mtu.plugins.module_utils import parsers, topology
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
          "wireguard", "counters", "conntrack", "softirq", "routes")
@@ -163,7 +163,7 @@ class Gatherer:
     def offloads(self, links):
         result = {}
         for name, link in sorted(links.items()):
-            if link["kind"] in ("physical", "vxlan", "wireguard") and parsers.valid_ifname(name):
+            if link["kind"] in ("physical", "vxlan", "wireguard") and limits.valid_ifname(name):
                 try:
                     result[name] = parsers.ethtool_features(self.run("ethtool", ["--json", "-k", name]))
                 except (Unavailable, parsers.ParseError):

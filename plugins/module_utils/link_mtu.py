@@ -5,10 +5,7 @@
 
 import json
 
-# IPv4 needs 68 (RFC 791); 65535 is the largest MTU an IP packet can fill (and what ip(8) reports
-# as max_mtu for software devices such as veth and bridges).
-MTU_LIMITS = (68, 65535)
-IPV6_MIN_MTU = 1280
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import MTU_LIMITS
 
 
 class LinkError(ValueError):
@@ -35,7 +32,7 @@ def parse_link(text, name):
 
 def check_mtu(mtu, link=None):
     """None when the MTU can be set, else the message naming it and the limit it breaks."""
-    low, high = MTU_LIMITS
+    low, high = MTU_LIMITS[4]
     if isinstance(mtu, bool) or not isinstance(mtu, int):
         return "mtu=%r is not an integer" % (mtu,)
     if not low <= mtu <= high:

@@ -23,6 +23,9 @@ import json
 import re
 import shlex
 
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPTABLES_NFT_TABLES
+
 MARK = "netpath.mtu"
 NFT_FAMILY = "inet"
 NFT_TABLE = "netpath_mtu"
@@ -34,22 +37,13 @@ FAMILY_CHOICES = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "both": ("ipv4", "ipv6")
 # must accept (RFC 879, RFC 1122: 576 - 40); below it a clamp is a mistake. IPv6: 1220 is what the
 # 1280-byte minimum MTU carries (RFC 8200). The upper ends are what a 65535-byte packet carries,
 # the largest size Linux gives a route (and pmtu_probe measures): 65535 - 40 and 65535 - 60.
-MSS_LIMITS = {"ipv4": (536, 65495), "ipv6": (1220, 65475)}
+IPV4_MIN_DATAGRAM = 576
+MSS_LIMITS = {"ipv4": (IPV4_MIN_DATAGRAM - 40, limits.MAX_MTU - 40),
+              "ipv6": (limits.IPV6_MIN_MTU - 60, limits.MAX_MTU - 60)}
 FAMILY_NAMES = {"ipv4": "IPv4", "ipv6": "IPv6"}
-MSS_WHY = {"ipv4": "576-byte minimum datagram - 40, RFC 879", "ipv6": "1280-byte minimum MTU - 60, RFC 8200"}
+MSS_WHY = {"ipv4": "%d-byte minimum datagram - 40, RFC 879" % IPV4_MIN_DATAGRAM,
+           "ipv6": "%d-byte minimum MTU - 60, RFC 8200" % limits.IPV6_MIN_MTU}
 SAVE_TOOLS = {"ipv4": ("iptables", "iptables-save"), "ipv6": ("ip6tables", "ip6tables-save")}
-# Interface names that reach iptables and nft: Linux's rule (1-15 bytes, not '.' or '..', no '/',
-# ':' or whitespace), narrowed to the characters real names use, so that nothing needs quoting
-# and no wildcard ('+' in iptables, '*' in nft) slips in.
-OUT_INTERFACE_RE = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9_.-]{1,15}\Z")
-
-# Tables that iptables-nft makes, by family; their base chains carry iptables' upper-case names.
-IPTABLES_NFT_TABLES = {
-    "ip": ("filter", "nat", "mangle", "raw", "security"),
-    "ip6": ("filter", "nat", "mangle", "raw", "security"),
-    "arp": ("filter",),
-    "bridge": ("filter", "nat", "broute"),
-}
 NFT_FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
 # Table and chain names nft's parser takes unquoted (it takes no quoted ones in nftables 1.0).
 NFT_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
@@ -65,18 +59,14 @@ class ClampError(ValueError):
 # --- validation -------------------------------------------------------------------------------
 
 
-def valid_out_interface(name):
-    return isinstance(name, str) and bool(OUT_INTERFACE_RE.match(name))
-
-
 def _ifname_fault(name):
     if not isinstance(name, str):
         return "not a string"
-    if not name or len(name) > 15:
-        return "%d characters, where Linux takes 1 to 15" % len(name)
+    if not name or len(name) > limits.IFNAME_MAX_LENGTH:
+        return "%d characters, where Linux takes 1 to %d" % (len(name), limits.IFNAME_MAX_LENGTH)
     if name in (".", ".."):
         return "'.' and '..' are not interface names"
-    bad = sorted(set(char for char in name if not re.match(r"[A-Za-z0-9_.-]", char)))
+    bad = sorted(set(char for char in name if not re.match("[%s]" % limits.FIREWALL_IFNAME_CHARACTERS, char)))
     return ("%s not taken: an interface name here is made of A-Z a-z 0-9 . _ - (no '/', ':', whitespace, "
             "quotes, shell characters or wildcards)" % ", ".join(repr(char) for char in bad))
 
@@ -92,7 +82,7 @@ def validate(state, backend, family, chain, mss, out_interface):
     if chain not in CHAINS:
         return ("chain=%r is not a chain a TCPMSS clamp can go in: use one of %s"
                 % (chain, ", ".join(CHAINS)))
-    if out_interface is not None and not valid_out_interface(out_interface):
+    if out_interface is not None and not limits.valid_firewall_ifname(out_interface):
         return "out_interface=%r is not a valid interface name: %s" % (out_interface, _ifname_fault(out_interface))
     if mss is not None:
         if isinstance(mss, bool) or not isinstance(mss, int):
@@ -114,16 +104,11 @@ def spec(chain, family, mss=None, out_interface=None):
 # --- backend choice ---------------------------------------------------------------------------
 
 
-def _nft_items(text, what="nft -j list ruleset"):
-    if not text or not text.strip():
-        return []
+def _nft_items(text):
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise ClampError("%s: not JSON (%s)" % (what, exc)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("nftables"), list):
-        raise ClampError("%s: no 'nftables' list in the JSON" % what)
-    return [item for item in data["nftables"] if isinstance(item, dict)]
+        return parsers.nft_items(text)
+    except parsers.ParseError as exc:
+        raise ClampError(str(exc)) from None
 
 
 def nft_native_tables(nft_ruleset):
@@ -293,18 +278,13 @@ def _terminates(line):
 
 def parse_iptables_save(text, family="ipv4"):
     """Every TCPMSS rule in `iptables-save` (family ipv4) or `ip6tables-save` (ipv6) output."""
-    rules, table, ended = [], None, set()
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if line.startswith("*"):
-            table, ended = line[1:], set()
-        elif line.startswith("-A ") and table:
-            chain = line.split()[1]
-            rule = parse_iptables_line(line, table, family, shadowed=chain in ended)
-            if rule:
-                rules.append(rule)
-            if _terminates(line):
-                ended.add(chain)
+    rules, ended = [], set()
+    for table, chain, line in parsers.iptables_save_rules(text):
+        rule = parse_iptables_line(line, table, family, shadowed=(table, chain) in ended)
+        if rule:
+            rules.append(rule)
+        if _terminates(line):
+            ended.add((table, chain))
     return rules
 
 

@@ -10,18 +10,11 @@ import json
 import re
 import shlex
 
-# Interface names we accept: up to 15 bytes (IFNAMESIZ), not '.' or '..', of the characters
-# real names use. The kernel allows more (anything but '/', ':' and whitespace); a name with ';',
-# quotes or braces is refused, so it can never be read as syntax by nft or anything else.
-IFNAME_RE = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9_.+@-]{1,15}\Z")
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPTABLES_NFT_TABLES
 
 
 class ParseError(ValueError):
     pass
-
-
-def valid_ifname(name):
-    return isinstance(name, str) and bool(IFNAME_RE.match(name))
 
 
 def _json(text, what):
@@ -154,13 +147,6 @@ def wireguard_dump(text, now):
         elif line.strip():
             raise ParseError("wg show all dump: unexpected line with %d fields" % len(fields))
     return result
-
-
-def endpoint_host(endpoint):
-    """'10.2.0.2:51820' or '[fd00::2]:51820' -> the address part."""
-    if endpoint.startswith("["):
-        return endpoint[1:].split("]", 1)[0]
-    return endpoint.rsplit(":", 1)[0]
 
 
 OFFLOADS = {"tcp-segmentation-offload": "tso", "generic-segmentation-offload": "gso",
@@ -314,13 +300,10 @@ def iptables_too_big_drops(text, family):
     protocols = ("icmp", "1") if family == "ipv4" else ("ipv6-icmp", "icmpv6", "58")
     types = _TOO_BIG_V4 if family == "ipv4" else _TOO_BIG_V6
     type_flag = "--icmp-type" if family == "ipv4" else "--icmpv6-type"
-    found, table, accepted = [], None, set()
-    for line in text.splitlines():
-        if line.startswith("*"):
-            table = line[1:].strip()
-            continue
+    found, accepted = [], set()
+    for table, _chain, line in iptables_save_rules(text):
         words = line.split()
-        if not words or words[0] != "-A" or table == "nat" or _option(words, "-p") not in protocols:
+        if table == "nat" or _option(words, "-p") not in protocols:
             continue
         icmp_type = _option(words, type_flag)
         if icmp_type is not None and icmp_type not in types:
@@ -345,8 +328,25 @@ def _unconditional(line):
     return set(flags) <= allowed and set(modules) <= {"icmp", "icmp6", "comment"}
 
 
-# Tables iptables-nft keeps in nftables: iptables-save already reports their rules.
-IPTABLES_NFT_TABLES = ("filter", "nat", "mangle", "raw", "security")
+def iptables_save_rules(text):
+    """`iptables-save` / `ip6tables-save` output -> (table, chain, line) of each rule, in order."""
+    table = None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line.startswith("*"):
+            table = line[1:].strip()
+        elif line.startswith("-A ") and table and len(line.split()) > 1:
+            yield table, line.split()[1], line
+
+
+def nft_items(text, what="nft -j list ruleset"):
+    """`nft -j list ruleset` output -> its items (one key each: table, chain, rule, ...); [] for none."""
+    if not text or not text.strip():
+        return []
+    data = _json(text, what)
+    if not isinstance(data, dict) or not isinstance(data.get("nftables"), list):
+        raise ParseError("%s: no 'nftables' list in the JSON" % what)
+    return [item for item in data["nftables"] if isinstance(item, dict)]
 
 
 def nft_too_big_drops(text):
@@ -355,12 +355,11 @@ def nft_too_big_drops(text):
     Rules in the tables iptables-nft manages (ip/ip6 filter, mangle, ...) are left to
     iptables_too_big_drops, which reads them in iptables' own terms.
     """
-    data = _json(text, "nft list ruleset")
-    items = data.get("nftables", []) if isinstance(data, dict) else []
     found = []
-    for item in items:
-        rule = item.get("rule") if isinstance(item, dict) else None
-        if not rule or (rule.get("family") in ("ip", "ip6") and rule.get("table") in IPTABLES_NFT_TABLES):
+    for item in nft_items(text):
+        rule = item.get("rule")
+        family = rule.get("family") if rule else None
+        if not rule or (family in ("ip", "ip6") and rule.get("table") in IPTABLES_NFT_TABLES[family]):
             continue
         exprs = rule.get("expr") or []
         verdict = any(isinstance(e, dict) and ("drop" in e or "reject" in e) for e in exprs)

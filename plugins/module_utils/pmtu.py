@@ -15,9 +15,10 @@ fits, so a size lost on a lossy path below one that was answered is simply ignor
 import collections
 import struct
 
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import MTU_LIMITS
+
 IP_HEADER = {4: 20, 6: 40}
 ICMP_HEADER = 8
-SIZE_LIMITS = {4: (68, 65535), 6: (1280, 65535)}
 # TCP MSS = path MTU - IP header - TCP header (20).
 MSS_OVERHEAD = {4: 40, 6: 60}
 ECHO_REQUEST = {4: 8, 6: 128}
@@ -108,7 +109,7 @@ def _quoted_echo(family, inner):
 
 def validate_sizes(family, min_size, max_size):
     """An error message for sizes the family does not allow, else None."""
-    low, high = SIZE_LIMITS[family]
+    low, high = MTU_LIMITS[family]
     for name, value in (("min_size", min_size), ("max_size", max_size)):
         if value is not None and not low <= value <= high:
             return "%s=%d is outside %d..%d, the sizes IPv%d allows" % (name, value, low, high, family)

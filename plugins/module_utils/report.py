@@ -23,8 +23,8 @@ import os
 import re
 from collections.abc import Mapping
 
-from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
 from ansible_collections.netpath.mtu.plugins.module_utils import schema
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import SEVERITIES, severity_rank
 
 try:
     import jinja2
@@ -32,7 +32,6 @@ except ImportError:  # the controller always has Jinja2 (ansible-core needs it);
     jinja2 = None
 
 # Most severe first, as the report lists them.
-SEVERITIES = tuple(reversed(rules.SEVERITIES))
 FAIL_ON = {"none": (), "warning": ("error", "warning"), "error": ("error",)}
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_templates")
 
@@ -103,10 +102,6 @@ def checked_report_input(hostvars, hosts, generated, name):
                                                or host_vars.get("netpath_findings") is None):
             continue
         schema.check(host_vars, schema.HOSTVARS_OF_HOST, ("hostvars", str(host)), ReportError, name)
-
-
-def severity_rank(severity):
-    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
 
 def sorted_findings(findings):
@@ -278,17 +273,22 @@ def kv_pairs(mapping):
 
 
 def fix_view(fix):
-    """What the report shows of a finding's fix: {kind, name} of what applies it, its variables, the rest.
+    """What the report shows of a finding's fix (remediation.fix_for's shape): its actions, each
+    {kind: role|module, name, vars}, and the rest (what a human must do first).
 
     The only place that knows the shape of a finding's ``fix``; both templates show what this returns.
     """
-    if isinstance(fix, dict):
-        role = fix.get("role")
-        return {"kind": "role" if role else None, "name": str(role) if role else None,
-                "vars": kv_pairs(fix.get("vars")),
-                "other": [(k, v) for k, v in kv_pairs(fix) if k not in ("role", "vars")]}
-    other = [] if fix in (None, "") else [("fix", scalar_text(fix))]
-    return {"kind": None, "name": None, "vars": [], "other": other}
+    if not isinstance(fix, dict):
+        return {"actions": [], "other": [] if fix in (None, "") else [("fix", scalar_text(fix))]}
+    actions = []
+    for action in fix.get("actions") if isinstance(fix.get("actions"), list) else []:
+        if isinstance(action, dict):
+            kind = "role" if action.get("role") else "module"
+            actions.append({"kind": kind, "name": scalar_text(action.get(kind)), "vars": kv_pairs(action.get("vars"))})
+    other = [(k, v) for k, v in kv_pairs(fix) if k not in ("actions", "manual")]
+    if fix.get("manual"):
+        other.insert(0, ("manual", scalar_text(fix["manual"])))
+    return {"actions": actions, "other": other}
 
 
 def chain_layers(chain):

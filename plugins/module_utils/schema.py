@@ -17,14 +17,14 @@ import math
 import re
 from collections.abc import Mapping
 
-from ansible_collections.netpath.mtu.plugins.module_utils import findings, gather
+from ansible_collections.netpath.mtu.plugins.module_utils import gather, limits
 
 # Largest value of the kernel's unsigned 32-bit MTU and 64-bit counters.
 U32_MAX = 2 ** 32 - 1
 U64_MAX = 2 ** 64 - 1
 FACTS_VERSION = 1
 # Most severe first, the order messages and docs list them in.
-SEVERITIES = tuple(reversed(findings.SEVERITIES))
+SEVERITIES = limits.SEVERITIES
 FAMILIES = ("ipv4", "ipv6")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -590,9 +590,12 @@ FINDING = Dict({
     "interface": Str("the interface it concerns, null when host-wide", nullable=True),
     "evidence": Map(Anything(), "the values that raised it", key="value"),
     "explanation": Str("one paragraph"),
-    "fix": Dict({"role": Str("the role that fixes it", nullable=True),
-                 "vars": Map(Anything(), "its variables", nullable=True, key="variable")},
-                "the role and variables that fix it", nullable=True),
+    "fix": Dict({"actions": List(Dict({"role": Str("the role that applies it", nullable=True),
+                                       "module": Str("the module that applies it", nullable=True),
+                                       "vars": Map(Anything(), "its variables", nullable=True, key="variable")},
+                                      "a role or a module, with its variables"), "what applies the fix"),
+                 "manual": Str("what a human must do", nullable=True)},
+                "the fix (remediation.fix_for)", nullable=True),
 }, "one finding", required=("id", "severity"), cases=("id", FINDING_CASES))
 FINDINGS = List(FINDING, "a host's findings (netpath.mtu.findings)")
 

@@ -116,7 +116,7 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import link_mtu, parsers
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, link_mtu
 
 
 def read_link(module, ip, name):
@@ -151,9 +151,8 @@ def main():
         supports_check_mode=True,
     )
     name, mtu = module.params["name"], module.params["mtu"]
-    if not parsers.valid_ifname(name):
-        module.fail_json(msg="name=%r is not a valid interface name: 1 to 15 characters, not '.' or '..', "
-                             "no '/', ':' or whitespace" % (name,))
+    if not limits.valid_ifname(name):
+        module.fail_json(msg="name=%r is not a valid interface name: %s" % (name, limits.IFNAME_RULE))
     error = link_mtu.check_mtu(mtu)
     if error:
         module.fail_json(msg=error)
@@ -164,9 +163,9 @@ def main():
         module.fail_json(msg=error)
     previous = link["mtu"]
     changed = previous != mtu
-    if changed and mtu < link_mtu.IPV6_MIN_MTU and has_ipv6(module, ip, name):
+    if changed and mtu < limits.IPV6_MIN_MTU and has_ipv6(module, ip, name):
         module.warn("%s has IPv6 addresses; at MTU %d (below %d) the kernel turns IPv6 off on it"
-                    % (name, mtu, link_mtu.IPV6_MIN_MTU))
+                    % (name, mtu, limits.IPV6_MIN_MTU))
     if changed and not module.check_mode:
         rc, _out, err = module.run_command([ip, "link", "set", "dev", name, "mtu", str(mtu)])
         if rc != 0:

@@ -250,7 +250,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import parsers, pmtu
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, pmtu
 from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport, SendRefused
 
 FAMILIES = {"auto": 0, "ipv4": 4, "ipv6": 6}
@@ -328,8 +328,8 @@ def main():
         module.fail_json(msg="pmtu_probe needs root for raw ICMP sockets (running as uid %d); use become: true"
                          % os.geteuid())
     route = route_facts(module, address)
-    min_size = params["min_size"] or pmtu.SIZE_LIMITS[family][0]
-    max_size = params["max_size"] or min(route["route_mtu"], pmtu.SIZE_LIMITS[family][1])
+    min_size = params["min_size"] or limits.MTU_LIMITS[family][0]
+    max_size = params["max_size"] or min(route["route_mtu"], limits.MTU_LIMITS[family][1])
     error = pmtu.validate_sizes(family, min_size, max_size)
     if error:
         module.fail_json(msg="%s (max_size defaults to the route MTU, %d)" % (error, route["route_mtu"]))

@@ -163,7 +163,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import parsers, qdisc
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, qdisc
 
 
 def read(path, opener=open):
@@ -194,9 +194,8 @@ def main():
     )
     kind, interfaces = module.params["kind"], module.params["interfaces"]
     for name in interfaces:
-        if not parsers.valid_ifname(name):
-            module.fail_json(msg="interfaces: %r is not a valid interface name: 1 to 15 of letters, digits, "
-                                 "'_', '.', '+', '@' and '-', not '.' or '..'" % (name,))
+        if not limits.valid_ifname(name):
+            module.fail_json(msg="interfaces: %r is not a valid interface name: %s" % (name, limits.IFNAME_RULE))
     absent = [name for name in interfaces if not os.path.exists("/sys/class/net/%s" % name)]
     if absent:
         module.fail_json(msg="interface %s does not exist on this host" % ", ".join(absent))

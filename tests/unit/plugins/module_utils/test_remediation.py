@@ -1,10 +1,17 @@
 """The remediate plan: which fix answers which finding, in which order, and what is left to a human."""
 
-from ansible_collections.netpath.mtu.plugins.module_utils import remediation
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+from ansible.module_utils import basic
+
+from ansible_collections.netpath.mtu.plugins.module_utils import findings, remediation
 
 
 def f(fid, interface=None, **evidence):
-    return {"id": fid, "interface": interface, "evidence": evidence, "fix": {"role": None, "vars": {}}}
+    return {"id": fid, "interface": interface, "evidence": evidence}
 
 
 def test_the_lab_hosts():
@@ -26,9 +33,8 @@ def test_the_lab_hosts():
 
 
 def test_order_is_safe_first():
-    findings = [{"id": "flannel_over_tunnel", "interface": "flannel.1", "evidence": {},
-                 "fix": {"role": "netpath.mtu.flannel_iface", "vars": {"flannel_iface": "eth0"}}},
-                f("fifo_qdisc", "eth0"), f("rp_filter_strict", "wg0"), f("udp_buffer_errors")]
+    findings = [f("flannel_over_tunnel", "flannel.1", physical="eth0"), f("fifo_qdisc", "eth0"),
+                f("rp_filter_strict", "wg0"), f("udp_buffer_errors")]
     plan = remediation.plan(findings)
     assert list(plan["steps"]) == ["sysctl", "qdisc", "flannel_iface"]
     assert plan["steps"]["sysctl"] == {"net.ipv4.conf.wg0.rp_filter": "2", "net.core.rmem_max": "8388608",
@@ -90,3 +96,117 @@ def test_keepalive_keeps_the_mtu_unless_a_black_hole_asks_for_auto():
 def test_keepalive_on_a_tunnel_below_what_the_role_takes_sizes_it_from_the_path():
     plan = remediation.plan([f("wireguard_no_keepalive", "wg0", mtu=1200)])
     assert plan["steps"]["wireguard_mtu"]["wireguard_mtu"] == "auto"
+
+
+# --- the one table: the report's fix is the plan's ------------------------------------------------
+
+# A finding of every id, in each shape the rules give it (findings.py), with the evidence fix_for reads.
+SAMPLES = [
+    ("pmtu_blackhole", "error", "wg0", {"tunnel": "wg0", "pmtu": 1400}),
+    ("pmtu_blackhole", "error", "eth0", {"pmtu": 1400, "recommended_mss": 1360}),
+    ("pmtu_blackhole", "info", "wg0", {"tunnel": "wg0", "pmtu": 1400}),
+    ("mtu_exceeds_underlay", "error", "wg0", {"kind": "wireguard", "max_inner_mtu": 1340}),
+    ("mtu_exceeds_underlay", "error", "vxlan0", {"kind": "vxlan", "max_inner_mtu": 1400}),
+    ("flannel_over_tunnel", "error", "flannel.1", {"physical": "eth0"}),
+    ("flannel_over_tunnel", "error", "flannel.1", {"physical": None}),
+    ("double_encapsulation", "warning", "wg1", {"chain": ["wg1", "wg0", "eth0"]}),
+    ("docker_mtu_exceeds_uplink", "error", "docker0", {"uplink_mtu": 1450}),
+    ("docker_mtu_exceeds_uplink", "info", "docker0", {"uplink_mtu": 1450, "daemon_mtu": 1450}),
+    ("missing_mss_clamp", "warning", "docker0", {"bridge": "docker0"}),
+    ("icmp_too_big_blocked", "error", None, {"families": ["ipv4"]}),
+    ("icmp_too_big_blocked", "error", None, {"families": ["ipv4", "ipv6"]}),
+    ("rp_filter_strict", "warning", "eth0", {"interface": "eth0"}),
+    ("softirq_single_core", "warning", None, {"cpu": 0}),
+    ("udp_buffer_errors", "warning", None, {"RcvbufErrors": 12}),
+    ("udp_buffer_errors", "warning", None, {"RcvbufErrors": 12, "read_only": ["net.core.rmem_max"]}),
+    ("conntrack_drops", "warning", None, {"drop": 3}),
+    ("fifo_qdisc", "warning", "eth0", {"qdisc": "pfifo_fast"}),
+    ("wireguard_stale_handshake", "warning", "wg0", {"endpoint": "203.0.113.7:51820"}),
+    ("wireguard_no_keepalive", "info", "wg0", {"endpoint": "203.0.113.7:51820", "mtu": 1420}),
+    ("wireguard_no_keepalive", "info", "wg0", {"endpoint": "203.0.113.7:51820", "mtu": 1200}),
+]
+ROLES = Path(__file__).parents[4] / "roles"
+
+
+def reported(sample):
+    """The finding as the report carries it: made by findings.finding, like every rule's."""
+    fid, severity, interface, evidence = sample
+    return findings.finding(fid, severity, interface, evidence, "why")
+
+
+def steps_of(actions):
+    steps = {}
+    for action in actions:
+        if "module" in action:
+            steps.setdefault("sysctl", {})[action["vars"]["name"]] = action["vars"]["value"]
+        else:
+            steps.setdefault(action["role"].split(".")[-1], {}).update(action["vars"])
+    return steps
+
+
+def test_every_finding_id_has_a_sample():
+    assert sorted(set(s[0] for s in SAMPLES)) == sorted(findings.IDS)
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: "%s-%s-%s" % (s[0], s[1], s[2]))
+@pytest.mark.parametrize("allow_restart", [False, True])
+def test_the_reports_fix_is_the_plans(sample, allow_restart):
+    finding = reported(sample)
+    fix = remediation.fix_for(finding, allow_restart)
+    if not allow_restart:
+        assert finding["fix"] == fix  # what report.json, report.md and report.html show
+    plan = remediation.plan([finding], allow_restart=allow_restart)
+    assert plan["steps"] == steps_of(fix["actions"])
+    assert [m["what"] for m in plan["manual"]] == ([fix["manual"]] if fix["manual"] else [])
+    assert bool(fix["actions"]) != bool(fix["manual"])  # an action or a human, never both nor neither
+
+
+def test_the_fixes_that_used_to_differ():
+    # a black hole without a tunnel: the FORWARD clamp to the path MTU, as remediate applies it
+    assert reported(SAMPLES[1])["fix"]["actions"] == [
+        {"role": "netpath.mtu.mss_clamp", "vars": {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}}]
+    # conntrack drops: a human's, in the report as in remediate
+    conntrack = reported(("conntrack_drops", "warning", None, {"drop": 3}))["fix"]
+    assert conntrack["actions"] == [] and "nf_conntrack_max" in conntrack["manual"]
+    # an interface that is no tunnel of ours: no module that its maker would undo
+    vxlan = reported(SAMPLES[4])["fix"]
+    assert vxlan["actions"] == [] and "netpath.mtu.link_mtu" in vxlan["manual"]
+
+
+def argument_spec_of(module):
+    """The argument_spec a module hands AnsibleModule, caught before anything runs."""
+    class Caught(Exception):
+        pass
+
+    def catch(self, argument_spec=None, **_kwargs):
+        raise Caught(argument_spec)
+
+    loaded = importlib.import_module("ansible_collections.%s.plugins.modules.%s" % tuple(module.rsplit(".", 1)))
+    original = basic.AnsibleModule.__init__
+    basic.AnsibleModule.__init__ = catch
+    try:
+        loaded.main()
+    except Caught as caught:
+        return caught.args[0]
+    finally:
+        basic.AnsibleModule.__init__ = original
+    raise AssertionError("%s did not make an AnsibleModule" % module)
+
+
+def declared(action):
+    if "module" in action:
+        return set(argument_spec_of(action["module"]))
+    namespace, collection, role = action["role"].split(".")
+    assert (namespace, collection) == ("netpath", "mtu")
+    specs = yaml.safe_load((ROLES / role / "meta" / "argument_specs.yml").read_text())
+    return set(specs["argument_specs"]["main"]["options"])
+
+
+def test_every_variable_a_fix_names_is_declared():
+    for allow_restart in (False, True):
+        for sample in SAMPLES:
+            for action in remediation.fix_for(reported(sample), allow_restart)["actions"]:
+                assert ("role" in action) != ("module" in action)
+                undeclared = set(action["vars"]) - declared(action)
+                assert not undeclared, "%s: %s names %s, not in its argument spec" % (
+                    sample[0], action.get("role") or action.get("module"), sorted(undeclared))

@@ -534,13 +534,37 @@ def test_html_includes_the_stylesheet_inline():
     assert "<style>\n%s</style>" % css in page
 
 
-def test_fix_view_is_the_action_and_its_variables():
-    assert report.fix_view({"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450}, "note": "restart"}) == {
-        "kind": "role", "name": "netpath.mtu.docker_mtu", "vars": [("docker_mtu", "1450")],
-        "other": [("note", "restart")]}
-    assert report.fix_view("see the runbook") == {"kind": None, "name": None, "vars": [],
-                                                  "other": [("fix", "see the runbook")]}
-    assert report.fix_view(None) == {"kind": None, "name": None, "vars": [], "other": []}
+def test_fix_view_is_each_action_module_or_role_and_what_a_human_must_do():
+    sysctl = {"actions": [{"module": "ansible.posix.sysctl", "vars": {"name": name, "value": "8388608"}}
+                          for name in ("net.core.rmem_max", "net.core.wmem_max")], "manual": None}
+    assert report.fix_view(sysctl) == {"actions": [
+        {"kind": "module", "name": "ansible.posix.sysctl", "vars": [("name", name), ("value", "8388608")]}
+        for name in ("net.core.rmem_max", "net.core.wmem_max")], "other": []}
+    role = {"actions": [{"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450}}], "manual": None}
+    assert report.fix_view(role)["actions"] == [
+        {"kind": "role", "name": "netpath.mtu.docker_mtu", "vars": [("docker_mtu", "1450")]}]
+    manual = {"actions": [], "manual": "raise net.netfilter.nf_conntrack_max <after> checking"}
+    assert report.fix_view(manual) == {"actions": [], "other": [
+        ("manual", "raise net.netfilter.nf_conntrack_max <after> checking")]}
+    assert report.fix_view("see the runbook") == {"actions": [], "other": [("fix", "see the runbook")]}
+    assert report.fix_view(None) == {"actions": [], "other": []}
+
+
+def test_both_pages_show_each_action_of_a_fix(sample, html_elements):
+    hostvars = {"wg-site-a": copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    hostvars["wg-site-a"]["netpath_findings"][0]["fix"] = {
+        "actions": [{"module": "ansible.posix.sysctl", "vars": {"name": name, "value": "8388608"}}
+                    for name in ("net.core.rmem_max", "net.core.wmem_max")], "manual": None}
+    built = report.build_report(hostvars, ["wg-site-a"], "2026-05-10T09:30:00Z")
+    md = report.render_markdown(built)
+    assert ("module `ansible.posix.sysctl`<br>`name: net.core.rmem_max`<br>`value: 8388608`<br>"
+            "module `ansible.posix.sysctl`<br>`name: net.core.wmem_max`<br>`value: 8388608`") in md
+    page = report.render_html(built)
+    assert page.count("<div>module <code>ansible.posix.sysctl</code></div>") == 2
+    hostvars["wg-site-a"]["netpath_findings"][0]["fix"] = {"actions": [], "manual": "raise <after> checking"}
+    built = report.build_report(hostvars, ["wg-site-a"], "2026-05-10T09:30:00Z")
+    assert "manual: raise \\<after\\> checking" in report.render_markdown(built)
+    assert "raise &lt;after&gt; checking" in report.render_html(built)
 
 
 # ----------------------------------------------------------------------------------------------
