@@ -99,10 +99,12 @@ def problems(parsed):
     elif count > 1:
         found.append("it has %d [Interface] sections, wg-quick takes one" % count)
     if parsed["bad_lines"]:
+        bad = parsed["bad_lines"]
         found.append("line %s %s neither a [Section], a Key = value in a section, nor a comment"
-                     % (", ".join(str(n) for n in parsed["bad_lines"]), "is" if len(parsed["bad_lines"]) == 1 else "are"))
+                     % (", ".join(str(n) for n in bad), "is" if len(bad) == 1 else "are"))
     if parsed["unknown_sections"]:
-        found.append("unknown section %s (wg-quick knows [Interface] and [Peer])" % ", ".join(parsed["unknown_sections"]))
+        found.append("unknown section %s (wg-quick knows [Interface] and [Peer])"
+                     % ", ".join(parsed["unknown_sections"]))
     return found
 
 

@@ -355,7 +355,7 @@ def test_the_rendered_program_runs_alone_with_wg_quick_inlined(tmp_path):
                     wireguard_config=str(config))
     plan_path.write_text(c.plan_json(the_plan))
     done = subprocess.run([sys.executable, "-I", str(program), str(plan_path)], cwd=str(tmp_path),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=60, check=False)
+                          capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert config.read_text() == WG % ("MTU = 1400\n", "203.0.113.9:51820")
     assert "set MTU = 1400 in the [Interface] of %s (was 1420)" % config in done.stdout

@@ -86,7 +86,7 @@ def test_render_keeps_only_the_last_mtu_which_wg_quick_takes():
 
 def test_render_keeps_unknown_keys_and_comments():
     text = "# top\n[Interface]\n# note\nPostUp = echo a=b # x\nFwMark = 0x1\n"
-    assert wg_quick.render(text, mtu=1400) == "# top\n[Interface]\n# note\nPostUp = echo a=b # x\nFwMark = 0x1\nMTU = 1400\n"
+    assert wg_quick.render(text, mtu=1400) == text.replace("0x1\n", "0x1\nMTU = 1400\n")
 
 
 @pytest.mark.parametrize(("mtu", "keepalive"), [(67, None), (65536, None), ("1400", None), (True, None),
