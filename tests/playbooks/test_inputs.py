@@ -105,9 +105,10 @@ def test_the_audit_of_localhost_writes_the_report_and_passes_the_gate(workdir):
     report = workdir / "good" / "report"
     rc, said = run(workdir, "audit", {"netpath_report_dir": str(report), "netpath_audit_hosts": "localhost",
                                       "netpath_gather_subset": "interfaces,routes", "netpath_fail_on": "error",
-                                      "netpath_metrics_textfile": str(workdir / "netpath.prom")})
+                                      "netpath_metrics_textfile": str(report / "netpath.prom")})
     assert rc == 0, said[-3000:]
     assert "netpath_fail_on=error: passed (1 host(s) audited)" in said
-    assert sorted(p.name for p in report.iterdir()) == ["report.html", "report.json", "report.md"]
+    # the metrics file may go into the report directory, which the audit makes
+    assert sorted(p.name for p in report.iterdir()) == ["netpath.prom", "report.html", "report.json", "report.md"]
     assert "localhost" in json.loads((report / "report.json").read_text())["hosts"]
-    assert "netpath_interface_mtu{" in (workdir / "netpath.prom").read_text()
+    assert "netpath_interface_mtu{" in (report / "netpath.prom").read_text()
