@@ -181,6 +181,19 @@ def redact(text):
     return "\n".join(out)
 
 
+def keepalive_changes(wg_show_text, keepalive):
+    """The live peers whose keepalive is not `keepalive` (seconds, 0 = off), from the output of
+    `wg show IF persistent-keepalive` (a line 'PUBLIC_KEY<tab>SECONDS or off' per peer): a list of
+    {'key': the peer's public key, which `wg set` needs, 'previous': its value as wg shows it}."""
+    wanted = "off" if _number("keepalive", keepalive, 0, 65535) == 0 else str(keepalive)
+    changes = []
+    for line in (wg_show_text or "").splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[1] != wanted:
+            changes.append({"key": fields[0], "previous": fields[1]})
+    return changes
+
+
 def endpoint_host(endpoint):
     """The host of a wg-quick Endpoint: '10.2.0.2:51820' -> 10.2.0.2, '[fd00::2]:51820' -> fd00::2."""
     value = (endpoint or "").strip()

@@ -115,3 +115,12 @@ def test_endpoint_host(endpoint, host):
 def test_parse_refuses_what_is_not_text():
     with pytest.raises(wg_quick.WgQuickError, match="is text, not bytes"):
         wg_quick.parse(b"[Interface]")
+
+
+def test_keepalive_changes_from_wg_show():
+    shown = "%s\t25\nAAAA\toff\n\nnot a line with three fields\n" % PUBLIC
+    assert wg_quick.keepalive_changes(shown, 25) == [{"key": "AAAA", "previous": "off"}]
+    assert wg_quick.keepalive_changes(shown, 0) == [{"key": PUBLIC, "previous": "25"}]
+    assert wg_quick.keepalive_changes("", 25) == []
+    with pytest.raises(wg_quick.WgQuickError, match="keepalive is 70000"):
+        wg_quick.keepalive_changes(shown, 70000)
