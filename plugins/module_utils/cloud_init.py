@@ -325,11 +325,27 @@ def plan_json(value, indent=""):
     return text if indent else text + "\n"
 
 
-def program_text():
-    """The first-boot program's source (cloud_init_first_boot.py)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cloud_init_first_boot.py")
+_WG_QUICK_IMPORT = "from ansible_collections.netpath.mtu.plugins.module_utils import wg_quick\n"
+
+
+def _source(name):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     with open(path, encoding="utf-8") as handle:
         return handle.read()
+
+
+def program_text():
+    """The first-boot program's source (cloud_init_first_boot.py), one file that runs alone on the
+    node: its import of wg_quick (the one wg-quick parser, shared with the wireguard_config
+    module) becomes wg_quick.py's source, loaded as a module of that name."""
+    program = _source("cloud_init_first_boot.py")
+    if program.count(_WG_QUICK_IMPORT) != 1:
+        raise CloudInitError("cloud_init_first_boot.py does not import wg_quick once as %r" % _WG_QUICK_IMPORT)
+    inlined = ("import types  # noqa: E402\n"
+               "wg_quick = types.ModuleType(\"wg_quick\")\n"
+               "exec(compile(%r, \"wg_quick.py\", \"exec\"), wg_quick.__dict__)  # pylint: disable=exec-used\n"
+               % _source("wg_quick.py"))
+    return program.replace(_WG_QUICK_IMPORT, inlined)
 
 
 def _gzip_b64(text):

@@ -24,6 +24,10 @@ import subprocess
 import sys
 import tempfile
 
+# On the node this import is replaced by wg_quick.py itself (cloud_init.program_text()), since the
+# program runs there alone, without the collection.
+from ansible_collections.netpath.mtu.plugins.module_utils import wg_quick
+
 PLAN_VERSION = 1
 # apt waits for the dpkg lock (first boot: cloud-init's own package steps, unattended-upgrades)
 # and keeps a configuration file that is there.
@@ -346,40 +350,6 @@ def _nftables(run, fix, step, distro):
 # --- wireguard_mtu ----------------------------------------------------------------------------
 
 
-def _sections(lines):
-    """[(section name lower-cased or None, [line indexes])] of an INI-like wg-quick config."""
-    sections, current = [], (None, [])
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("[") and stripped.endswith("]"):
-            sections.append(current)
-            current = (stripped[1:-1].strip().lower(), [index])
-        else:
-            current[1].append(index)
-    sections.append(current)
-    return sections
-
-
-def _key(line):
-    stripped = line.split("#", 1)[0].strip()
-    if "=" not in stripped:
-        return None, None
-    key, value = stripped.split("=", 1)
-    return key.strip().lower(), value.strip()
-
-
-def _endpoint_host(lines):
-    for name, indexes in _sections(lines):
-        if name != "peer":
-            continue
-        for index in indexes:
-            key, value = _key(lines[index])
-            if key == "endpoint" and value:
-                host = value.rsplit(":", 1)[0] if value.count(":") == 1 or value.startswith("[") else value
-                return host.strip("[]")
-    return None
-
-
 def fix_wireguard_mtu(run, step):
     fix, path, ifname = "wireguard_mtu", step["config"], step["interface"]
     text = read_text(path)
@@ -387,10 +357,14 @@ def fix_wireguard_mtu(run, step):
         run.log(fix, "SKIPPED: no wg-quick config at %s, so no MTU to set there (write it before runcmd, "
                      "e.g. with write_files, or run this again after)" % path)
         return None
-    lines = text.splitlines()
+    try:
+        parsed = wg_quick.check(text)
+    except wg_quick.WgQuickError as exc:
+        raise FixError("%s %s: left as it is" % (path, exc)) from None
     mtu = step["mtu"]
     if mtu is None:
-        host = _endpoint_host(lines)
+        endpoints = [peer["endpoint"] for peer in parsed["peers"] if peer["endpoint"]]
+        host = wg_quick.endpoint_host(endpoints[0]) if endpoints else None
         try:
             version = ipaddress.ip_address(host).version if host else None
         except ValueError:
@@ -404,22 +378,13 @@ def fix_wireguard_mtu(run, step):
         if mtu < step["mtu_min"]:
             raise FixError("MTU %d is below %d, the least WireGuard carries IPv6 in: give it as a number"
                            % (mtu, step["mtu_min"]))
-    interface = [indexes for name, indexes in _sections(lines) if name == "interface"]
-    if not interface:
-        raise FixError("%s has no [Interface] section: left as it is" % path)
-    found = [i for i in interface[0] if _key(lines[i])[0] == "mtu"]
-    if found and [_key(lines[i])[1] for i in found] == [str(mtu)]:
+    new = wg_quick.render(text, mtu=mtu)
+    if new == text:
         run.log(fix, "%s has MTU = %d already" % (path, mtu))
         changed = False
     else:
-        new = [line for i, line in enumerate(lines) if i not in found[1:]]
-        if found:
-            new[found[0]] = "MTU = %d" % mtu
-        else:
-            new.insert(interface[0][0] + 1, "MTU = %d" % mtu)
-        write_atomic(path, "\n".join(new) + "\n", 0o600)
-        run.log(fix, "set MTU = %d in the [Interface] of %s (was %s)" % (
-            mtu, path, _key(lines[found[0]])[1] if found else "not set"))
+        write_atomic(path, new, 0o600)
+        run.log(fix, "set MTU = %d in the [Interface] of %s (was %s)" % (mtu, path, parsed["mtu"] or "not set"))
         changed = True
     links = _ip_json(run, fix, ["ip", "-j", "link", "show", "dev", ifname]) if run.which("ip") else []
     if not links:

@@ -11,6 +11,10 @@ in its plan (cloud_init.build_plan). Python 3.6+ standard library only: this fil
 
 import re
 
+# The host of a WireGuard endpoint is read by the one wg-quick parser, which the first-boot program
+# carries alone (stdlib only, no import of this file): taken from there, defined once.
+from ansible_collections.netpath.mtu.plugins.module_utils.wg_quick import endpoint_host  # noqa: F401
+
 # --- MTUs (bytes of IP packet) ------------------------------------------------------------------
 
 # The smallest MTU each family allows: 68 for IPv4 (RFC 791), 1280 for IPv6 (RFC 8200; below it
@@ -83,18 +87,3 @@ def severity_rank(severity):
     """0 for the most severe; an unknown severity after every known one."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
 
-
-# --- WireGuard ----------------------------------------------------------------------------------
-
-
-def endpoint_host(endpoint):
-    """The host of a WireGuard endpoint: '10.2.0.2:51820', '[fd00::2]:51820' or 'vpn.example.com:51820'.
-
-    A bare address without a port (an IPv6 address has more than one ':') is returned as it is.
-    """
-    endpoint = endpoint.strip()
-    if endpoint.startswith("["):
-        return endpoint[1:].split("]", 1)[0]
-    if endpoint.count(":") == 1:
-        return endpoint.rsplit(":", 1)[0]
-    return endpoint

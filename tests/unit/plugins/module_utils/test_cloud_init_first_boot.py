@@ -215,20 +215,22 @@ def test_wireguard_sets_the_mtu_in_the_interface_section(tmp_path):
     p = steps(tmp_path, plan(tmp_path, ["wireguard_mtu"], wireguard_mtu=1390))
     host = FakeHost(str(tmp_path / "log"), {("ip", "-j", "link", "show"): (0, '[{"ifname": "wg0", "mtu": 1420}]')})
     assert fb.apply(p, host) == {"wireguard_mtu": "changed"}
-    assert path.read_text().startswith("[Interface]\nMTU = 1390\nPrivateKey = x\n")
+    # after the section's last setting, every other line as it was
+    assert path.read_text() == WG % ("MTU = 1390\n", "203.0.113.9:51820")
     assert path.stat().st_mode & 0o777 == 0o600
     assert host.ran("ip", "link", "set", "dev", "wg0", "mtu", "1390")
     host = FakeHost(str(tmp_path / "log"), {("ip", "-j", "link", "show"): (0, '[{"ifname": "wg0", "mtu": 1390}]')})
     assert fb.apply(p, host) == {"wireguard_mtu": "ok"}
 
 
-def test_wireguard_replaces_an_mtu_and_drops_duplicates(tmp_path):
+def test_wireguard_replaces_the_last_mtu_and_drops_the_earlier(tmp_path):
     path = wg_file(tmp_path, WG % ("mtu=1420\nMTU = 1300 # old\n", "[fd00::9]:51820"))
     p = steps(tmp_path, plan(tmp_path, ["wireguard_mtu"], wireguard_mtu=1380))
     host = FakeHost(str(tmp_path / "log"), {("ip", "-j", "link", "show"): (1, "")})
     assert fb.apply(p, host) == {"wireguard_mtu": "changed"}
     text = path.read_text()
-    assert "MTU = 1380\n" in text and "1420" not in text and "1300" not in text
+    # wg-quick takes the last MTU: it gets the value, keeping its comment; the dead one goes
+    assert "MTU = 1380 # old\n" in text and "1420" not in text and "1300" not in text
     assert "no link wg0 now: wg-quick gives it MTU 1380 when it brings it up" in log(tmp_path)
 
 
@@ -338,6 +340,25 @@ def test_main(tmp_path, capsys):
     (tmp_path / "etc/docker/daemon.json").write_text("[]")
     assert fb.main([str(plan_path)], runner) == 1
     assert log(tmp_path).splitlines()[-1].endswith("done: docker_mtu failed, wireguard_mtu skipped; 1 failed")
+
+
+def test_the_rendered_program_runs_alone_with_wg_quick_inlined(tmp_path):
+    """The program as cloud-init writes it, run by a Python that cannot import the collection."""
+    import subprocess
+    import sys
+    program = tmp_path / "first_boot.py"
+    program.write_text(c.program_text())
+    assert "from ansible_collections" not in program.read_text()
+    config = wg_file(tmp_path, WG % ("MTU = 1420\n", "203.0.113.9:51820"))
+    plan_path = tmp_path / "plan.json"
+    the_plan = plan(tmp_path, ["wireguard_mtu"], wireguard_mtu=1400, wireguard_interface="npt-none0",
+                    wireguard_config=str(config))
+    plan_path.write_text(c.plan_json(the_plan))
+    done = subprocess.run([sys.executable, "-I", str(program), str(plan_path)], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert config.read_text() == WG % ("MTU = 1400\n", "203.0.113.9:51820")
+    assert "set MTU = 1400 in the [Interface] of %s (was 1420)" % config in done.stdout
 
 
 @pytest.mark.parametrize("content", ["{", '{"version": 2, "steps": []}', '{"version": 1, "steps": [{"fix": "x"}]}'])

@@ -1,0 +1,20 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filter still_found (documented in still_found.yml); the logic is module_utils/remediation_outcome.py."""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netpath.mtu.plugins.module_utils import remediation_outcome
+
+
+def still_found(covers, findings_after):
+    try:
+        return remediation_outcome.still_found(covers, findings_after)
+    except remediation_outcome.OutcomeError as exc:
+        raise AnsibleFilterError("still_found: %s" % exc) from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"still_found": still_found}

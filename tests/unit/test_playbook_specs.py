@@ -1,0 +1,20 @@
+"""playbooks/vars/argument_specs.yml, which the audit and remediate playbooks check their variables
+with, offers the collection's own lists: mtu_facts' parts and the finding ids."""
+
+from pathlib import Path
+
+import yaml
+
+from ansible_collections.netpath.mtu.plugins.module_utils import findings, gather
+
+SPEC = Path(__file__).resolve().parents[2] / "playbooks" / "vars" / "argument_specs.yml"
+
+
+def test_the_spec_choices_are_the_collections_own_lists():
+    spec = yaml.safe_load(SPEC.read_text())
+    parts = ("all",) + gather.PARTS
+    assert spec["netpath_audit_host_spec"]["netpath_gather_subset"]["choices"] == list(parts) + ["!" + p for p in parts]
+    for name in ("netpath_remediate_only", "netpath_remediate_skip"):
+        assert spec["netpath_remediate_spec"][name]["choices"] == list(findings.IDS)
+    assert spec["netpath_audit_spec"]["netpath_report_dir"]["default"] == \
+        spec["netpath_remediate_spec"]["netpath_remediate_report_dir"]["default"]
