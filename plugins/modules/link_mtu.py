@@ -22,17 +22,17 @@ description:
   - An interface that does not exist fails with a message naming it.
 author:
   - netpath.mtu developers (@netpath)
+requirements:
+  - C(ip) from iproute2 on the target.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netpath.mtu.attributes
 attributes:
   check_mode:
-    support: full
     details: Reads the MTU and checks the new one against the device's limits; sets nothing.
   diff_mode:
     support: full
     details: The interface and its MTU before and after.
-  platform:
-    platforms: posix
 options:
   name:
     description:

@@ -41,17 +41,19 @@ description:
     writes nftables rules.
 author:
   - netpath.mtu developers (@netpath)
+requirements:
+  - For the iptables backend, C(iptables), C(ip6tables), C(iptables-save) and C(ip6tables-save)
+    (package iptables) on the target.
+  - For the nftables backend, C(nft) (package nftables) on the target.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netpath.mtu.attributes
 attributes:
   check_mode:
-    support: full
     details: Reads the rules, reports what would change and the rules that would be there, writes nothing.
   diff_mode:
     support: full
     details: The clamp rules of the backend in O(chain) for the family, before and after, one per line.
-  platform:
-    platforms: posix
 options:
   state:
     description:

@@ -22,19 +22,22 @@ description:
     P(netpath.mtu.findings#filter) filter turns it into findings.
 author:
   - netpath.mtu developers (@netpath)
+requirements:
+  - C(ip) and C(tc) from iproute2 on the target (C(tc) is packaged as iproute-tc on RHEL and Fedora).
+  - Optional, each for its own part (a part whose tool is missing shows in C(unavailable)) -
+    C(ethtool) (offloads), C(wg) from wireguard-tools (WireGuard peers), C(iptables-save) /
+    C(ip6tables-save) from iptables and C(nft) from nftables (clamps, ICMP filtering), C(docker)
+    (Docker networks, only where Docker runs).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
+  - netpath.mtu.attributes
+  - netpath.mtu.attributes.read_only
 attributes:
   check_mode:
-    support: full
     details: Only reads.
-  diff_mode:
-    support: none
   facts:
     support: full
-  platform:
-    platforms: posix
 options:
   gather_subset:
     description:

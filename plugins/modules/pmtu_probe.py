@@ -27,16 +27,16 @@ description:
   - Needs root (raw ICMP sockets) and uses only Python's standard library and C(ip) from iproute2.
 author:
   - netpath.mtu developers (@netpath)
+requirements:
+  - C(ip) from iproute2 on the target.
+  - Root or C(CAP_NET_RAW), for raw ICMP sockets.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netpath.mtu.attributes
+  - netpath.mtu.attributes.read_only
 attributes:
   check_mode:
-    support: full
     details: A probe changes nothing, so check mode does the same work and returns the same values.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   dest:
     description: Address or host name to probe. A name is resolved on the target.

@@ -22,18 +22,18 @@ description:
   - An interface that does not exist, or a name that is not an interface name, fails the task.
 author:
   - netpath.mtu developers (@netpath)
+requirements:
+  - C(tc) from iproute2 on the target (packaged as iproute-tc on RHEL and Fedora).
+  - C(unshare) from util-linux for the probe (O(probe=true)).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netpath.mtu.attributes
+  - netpath.mtu.attributes.read_only
 attributes:
   check_mode:
-    support: full
     details: >-
       The same reads. The tc probe runs too, except when it would load a module (the files say
       the qdisc is loadable and it is not loaded yet): then the files' answer stands.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   kind:
     description:
