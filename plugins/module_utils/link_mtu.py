@@ -9,6 +9,9 @@ import json
 # as max_mtu for software devices such as veth and bridges).
 MTU_LIMITS = (68, 65535)
 IPV6_MIN_MTU = 1280
+# The largest MTU set on a device that reports no max_mtu (0 in ip -d -j link): the loopback's
+# own 65536. Such a device takes any value the kernel can hold; beyond this it is a typo.
+NO_DEVICE_MAX = 65536
 
 
 class LinkError(ValueError):
@@ -34,12 +37,17 @@ def parse_link(text, name):
 
 
 def check_mtu(mtu, link=None):
-    """None when the MTU can be set, else the message naming it and the limit it breaks."""
-    low, high = MTU_LIMITS
+    """None when the MTU can be set, else the message naming it and the limit it breaks.
+
+    The range is the device's own (min_mtu..max_mtu of ip -d link), never below 68; without
+    the link only the type and that floor are checked. A device that reports no max_mtu (the
+    loopback, whose own MTU is 65536) takes up to NO_DEVICE_MAX, or its current MTU if larger.
+    """
+    low = MTU_LIMITS[0]
     if isinstance(mtu, bool) or not isinstance(mtu, int):
         return "mtu=%r is not an integer" % (mtu,)
-    if not low <= mtu <= high:
-        return "mtu=%d is outside %d..%d" % (mtu, low, high)
+    if mtu < low:
+        return "mtu=%d is below %d, the smallest MTU IPv4 allows" % (mtu, low)
     if link is None:
         return None
     kind = " (%s)" % link["kind"] if link.get("kind") else ""
@@ -49,4 +57,8 @@ def check_mtu(mtu, link=None):
     if link["max_mtu"] is not None and mtu > link["max_mtu"]:
         return "mtu=%d is above the largest MTU device %s%s takes, max_mtu %d" % (mtu, link["name"], kind,
                                                                                   link["max_mtu"])
+    high = max(NO_DEVICE_MAX, link["mtu"])
+    if link["max_mtu"] is None and mtu > high:
+        return "mtu=%d is above %d, the largest MTU set on device %s%s, which reports no max_mtu" % (
+            mtu, high, link["name"], kind)
     return None

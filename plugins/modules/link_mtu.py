@@ -45,7 +45,9 @@ options:
   mtu:
     description:
       - The MTU to set, in bytes (the largest IP packet the link carries).
-      - 68..65535, and within the device's own C(min_mtu)..C(max_mtu).
+      - At least 68, and within the device's own C(min_mtu)..C(max_mtu) (C(ip -d -j link show)).
+        A device that reports no C(max_mtu), such as C(lo), takes up to 65536 (the loopback's own
+        MTU) or its current MTU if that is larger.
       - Below 1280 the kernel turns IPv6 off on the interface; the task warns when the
         interface has IPv6 addresses.
     type: int
