@@ -328,3 +328,16 @@ def test_the_role_allows_the_same_mtus_as_the_module_utils():
 
     role_vars = yaml.safe_load((Path(__file__).parents[4] / "roles/docker_mtu/vars/main.yml").read_text())
     assert (role_vars["__docker_mtu_min"], role_vars["__docker_mtu_max"]) == (docker_mtu.MTU_MIN, docker_mtu.MTU_MAX)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('{"mtu": NaN}', '"mtu" is nan'),
+    ('{"debug": true, "max-concurrent-downloads": Infinity}', '"max-concurrent-downloads" is inf'),
+    ('{"log-opts": {"max-size": -Infinity}}', '"log-opts"["max-size"] is -inf'),
+    ('{"dns": [1, NaN]}', '"dns"[1] is nan'),
+])
+def test_nan_and_infinity_are_refused_naming_the_setting_and_never_written(text, named):
+    # Python's JSON reader takes them; dockerd's does not, and would not start.
+    change = docker_mtu.daemon_json_change(text, 1450)
+    assert named in change["error"]
+    assert (change["changed"], change["content"]) == (False, text)
