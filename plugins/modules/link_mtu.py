@@ -125,8 +125,8 @@ def read_link(module, ip, name):
     rc, out, err = module.run_command([ip, "-d", "-j", "link", "show", "dev", name])
     if rc != 0:
         if "does not exist" in err:
-            module.fail_json(msg="interface %s does not exist on this host" % name)
-        module.fail_json(msg="cannot read interface %s: %s" % (name, err.strip()))
+            module.fail_json(msg="name=%r: interface %s does not exist on this host" % (name, name))
+        module.fail_json(msg="name=%r: cannot read interface %s: %s" % (name, name, err.strip()))
     try:
         return link_mtu.parse_link(out, name)
     except link_mtu.LinkError as exc:

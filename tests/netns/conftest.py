@@ -61,19 +61,35 @@ class Namespace:
         ip("netns", "del", self.name, check=False)
 
 
-@pytest.fixture
-def netns(tmp_path):
-    """make(suffix) -> a new Namespace; all are deleted after the test."""
+def _namespaces(tmp):
+    """(make(suffix) -> a new Namespace, delete_all())."""
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
     made = []
     prefix = f"npt{os.getpid() % 100000}"
 
     def make(suffix):
-        made.append(Namespace(f"{prefix}-{suffix}", tmp_path))
+        made.append(Namespace(f"{prefix}-{suffix}", tmp))
         return made[-1]
 
-    yield make
-    for namespace in made:
-        namespace.delete()
+    def delete_all():
+        for namespace in made:
+            namespace.delete()
 
+    return make, delete_all
+
+
+@pytest.fixture
+def netns(tmp_path):
+    """make(suffix) -> a new Namespace; all are deleted after the test."""
+    make, delete_all = _namespaces(tmp_path)
+    yield make
+    delete_all()
+
+
+@pytest.fixture(scope="module")
+def netns_for_module(tmp_path_factory):
+    """As netns, for namespaces that a whole test module shares."""
+    make, delete_all = _namespaces(tmp_path_factory.mktemp("netns"))
+    yield make
+    delete_all()
