@@ -40,7 +40,7 @@ class Namespace:
         env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
         proc = subprocess.run(["ip", "netns", "exec", self.name, sys.executable,
                                str(REPO / "plugins" / "modules" / f"{name}.py"), str(args_file)],
-                              capture_output=True, text=True, env=env, timeout=120)
+                              capture_output=True, text=True, env=env, timeout=120, check=False)
         try:
             result = json.loads(proc.stdout)
         except ValueError:

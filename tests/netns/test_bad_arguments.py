@@ -71,7 +71,7 @@ def bad_calls():
             calls += [(module, dict(good, **{name: value}), (name,)) for value in values]
         calls.append((module, dict(good, no_such_argument=1), ("no_such_argument",)))
     rng = random.Random(20)
-    for _ in range(40):
+    for _pair in range(40):
         module = rng.choice(sorted(CASES))
         good, bad = CASES[module]
         if len(bad) < 2:
