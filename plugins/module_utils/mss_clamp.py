@@ -40,8 +40,9 @@ MSS_WHY = {"ipv4": "576-byte minimum datagram - 40, RFC 879", "ipv6": "1280-byte
 SAVE_TOOLS = {"ipv4": ("iptables", "iptables-save"), "ipv6": ("ip6tables", "ip6tables-save")}
 # Interface names that reach iptables and nft: Linux's rule (1-15 bytes, not '.' or '..', no '/',
 # ':' or whitespace), narrowed to the characters real names use, so that nothing needs quoting
-# and no wildcard ('+' in iptables, '*' in nft) slips in.
-OUT_INTERFACE_RE = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9_.-]{1,15}\Z")
+# and no wildcard ('+' in iptables, '*' in nft) slips in; not starting with '-', which iptables
+# would read as its next option ("-o -h" is added, and read back as another rule).
+OUT_INTERFACE_RE = re.compile(r"^(?!\.{1,2}\Z)(?!-)[A-Za-z0-9_.-]{1,15}\Z")
 
 # Tables that iptables-nft makes, by family; their base chains carry iptables' upper-case names.
 IPTABLES_NFT_TABLES = {
@@ -76,6 +77,8 @@ def _ifname_fault(name):
         return "%d characters, where Linux takes 1 to 15" % len(name)
     if name in (".", ".."):
         return "'.' and '..' are not interface names"
+    if name.startswith("-"):
+        return "a name that starts with '-' would be read as an option by iptables"
     bad = sorted(set(char for char in name if not re.match(r"[A-Za-z0-9_.-]", char)))
     return ("%s not taken: an interface name here is made of A-Z a-z 0-9 . _ - (no '/', ':', whitespace, "
             "quotes, shell characters or wildcards)" % ", ".join(repr(char) for char in bad))

@@ -23,7 +23,7 @@ WATCHED_FILES = ("/etc/nftables.conf", "/etc/nftables.d", "/etc/iptables", "/etc
 
 HOSTILE_NAMES = ["", "a" * 16, "eth0;reboot", "$(reboot)", "eth 0", "-h", "lo\n", "..", ".", "a/b", "wg:0",
                  "\u00e9th0", "eth0\x00"]
-NOT_INTEGERS = ["abc", "1.5", "", "0x10", "1e3", [1], {"a": 1}]
+NOT_INTEGERS = ["abc", "1.5", "", "0x10", [1], {"a": 1}]
 NOT_FLOATS = ["abc", "", [1.0]]
 
 

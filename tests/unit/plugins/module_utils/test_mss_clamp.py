@@ -548,3 +548,12 @@ def test_a_chain_of_ours_someone_changed_is_not_deleted():
     changes = {"delete": [r for r in rules if r["table"] == "inet netpath_mtu"], "add": []}
     assert m.nft_script(changes, m.spec("FORWARD", "ipv4"), table).splitlines()[-1] == \
         "delete chain inet netpath_mtu forward"
+
+
+@pytest.mark.parametrize("name", ["-h", "-o", "--help"])
+def test_an_out_interface_that_looks_like_an_option_is_refused(name):
+    # iptables took "-o -h" as a rule for an interface "-h" and listed it so that it read back
+    # as another rule: the module added it and then failed.
+    assert m.validate("present", "iptables", "ipv4", "FORWARD", None, name) == (
+        "out_interface=%r is not a valid interface name: a name that starts with '-' would be read as an "
+        "option by iptables" % name)
