@@ -20,6 +20,7 @@ What Docker does with an MTU (checked on Docker 20.10 in the lab, and in moby's 
 """
 
 import json
+import math
 import shlex
 
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, parsers
@@ -64,6 +65,7 @@ def daemon_json_change(text, mtu):
     """
     try:
         settings = parsers.docker_daemon_json(text or "")
+        _refuse_non_finite(settings, "")
     except parsers.ParseError as exc:
         return {"error": str(exc), "changed": False, "content": text, "settings": None, "previous_mtu": None}
     previous = settings.get("mtu")
@@ -72,7 +74,17 @@ def daemon_json_change(text, mtu):
     after = dict(settings)
     after["mtu"] = mtu
     return {"error": None, "changed": changed, "settings": settings, "previous_mtu": previous,
-            "content": json.dumps(after, indent=2, ensure_ascii=False) + "\n" if changed else text}
+            "content": json.dumps(after, indent=2, ensure_ascii=False, allow_nan=False) + "\n" if changed else text}
+
+
+def _refuse_non_finite(value, path):
+    """ParseError naming the first NaN or Infinity in daemon.json's settings: Python's JSON reader
+    takes them, but they are not JSON and dockerd does not start with them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise parsers.ParseError("not JSON: %s is %s, which JSON has no number for" % (path or "the file", value))
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        _refuse_non_finite(item, "%s[%s]" % (path, json.dumps(key)) if path else json.dumps(key))
 
 
 def _option_mtu(net, networks):

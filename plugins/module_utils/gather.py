@@ -9,6 +9,7 @@ run_command as argument lists; `read` and `exists` are methods so tests can repl
 """
 
 import os
+import socket
 import time
 
 from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, topology
@@ -67,10 +68,16 @@ class Gatherer:
             return False
 
     def route(self, address):
+        return self.route_or_reason(address)[0]
+
+    def route_or_reason(self, address):
+        """(the route to `address`, None) or (None, why there is none)."""
+        if not is_address(address):
+            return None, "%r is not an IPv4 or IPv6 address (ip route get takes no names)" % (address,)
         try:
-            return parsers.route_get(self.run("ip", ["-j", "route", "get", address]))
-        except (Unavailable, parsers.ParseError):
-            return None
+            return parsers.route_get(self.run("ip", ["-j", "route", "get", address])), None
+        except (Unavailable, parsers.ParseError) as exc:
+            return None, str(exc)
 
     def interfaces(self):
         links = parsers.links(self.run("ip", ["-d", "-j", "addr", "show"]))
@@ -235,7 +242,44 @@ class Gatherer:
                 rules += parsers.rules(self.run("ip", [family, "-j", "rule", "show"]))
             except Unavailable:
                 continue
-        return {"targets": dict((t, self.route(t)) for t in targets), "rules": rules}
+        found = dict((t, self.route_or_reason(t)) for t in targets)
+        return {"targets": dict((t, route) for t, (route, _why) in found.items()),
+                "no_route": dict((t, why) for t, (route, why) in found.items() if route is None),
+                "rules": rules}
+
+
+def is_address(text):
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, text)
+            return True
+        except (OSError, ValueError, TypeError):
+            continue
+    return False
+
+
+# What gather_subset [!all] gathers, as ansible's setup gathers only its "min" facts: the
+# interfaces, which one `ip` call reads and on which the other parts build.
+MINIMUM = ("interfaces",)
+
+
+def select_parts(subset):
+    """(the parts `subset` names, in PARTS order, None) or (None, the error naming the bad item).
+
+    As ansible's gather_subset: "all" is every part; "!name" leaves a part out; "!all" leaves
+    out everything but MINIMUM and the parts named; only exclusions start from every part.
+    """
+    wanted, excluded = set(), set()
+    for item in subset:
+        name = item[1:] if item.startswith("!") else item
+        if name not in PARTS + ("all",):
+            return None, "gather_subset: unknown part %r; known: all, %s" % (item, ", ".join(PARTS))
+        (excluded if item.startswith("!") else wanted).add(name)
+    if "all" in wanted or not (wanted or "all" in excluded):
+        base = set(PARTS)
+    else:
+        base = wanted | (set(MINIMUM) if "all" in excluded else set())
+    return [p for p in PARTS if p in base and p not in excluded], None
 
 
 # Parts that need the interfaces (read once for all of them).

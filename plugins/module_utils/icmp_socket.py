@@ -26,6 +26,29 @@ IPV6_DONTFRAG = 62
 IPV6_UNICAST_HOPS = 16
 # Earlier probes whose late answers still count (a search sends a few hundred at most).
 MAX_UNANSWERED = 4096
+# From <asm-generic/socket.h>: set a buffer size past net.core.{r,w}mem_max (needs CAP_NET_ADMIN).
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+# What a packet costs the kernel beyond its bytes (headroom, skb_shared_info, struct sk_buff),
+# rounded up; the data area with its headroom is allocated as the power of two that holds it.
+SKB_OVERHEAD = 1024
+# Below this the old fixed receive buffer is kept: small paths never needed more.
+MIN_BUFFER = 1 << 20
+
+
+def packet_charge(size):
+    """Bytes a socket buffer is charged for one packet of `size` bytes (its skb's truesize)."""
+    return (1 << (size + SKB_OVERHEAD - 1).bit_length()) + SKB_OVERHEAD
+
+
+def buffer_bytes(max_size, outstanding):
+    """Socket buffer that holds `outstanding` packets of up to `max_size` bytes at once, twice over.
+
+    Twice, because the answers of a round pile up while it is still being sent, and on the
+    loopback a raw ICMP socket receives its own echo requests next to the replies. Too small a
+    buffer drops the replies to the largest probes, which then look lost: a false black hole.
+    """
+    return max(MIN_BUFFER, 2 * outstanding * packet_charge(max_size))
 
 
 class SendRefused(Exception):
@@ -50,7 +73,8 @@ def match(family, ident, pending, packets):
 
 
 class RawIcmpTransport:
-    def __init__(self, family, address, clock=time.monotonic):
+    def __init__(self, family, address, max_size, outstanding, clock=time.monotonic):
+        """`outstanding`: the most probes one exchange sends, each at most `max_size` bytes."""
         self.family = family
         self.address = address
         self.clock = clock
@@ -65,7 +89,12 @@ class RawIcmpTransport:
             self.sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
             self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE)
             self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.buffer = buffer_bytes(max_size, outstanding)
+        for forced, plain in ((SO_RCVBUFFORCE, socket.SO_RCVBUF), (SO_SNDBUFFORCE, socket.SO_SNDBUF)):
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, forced, self.buffer)
+            except PermissionError:  # CAP_NET_RAW without CAP_NET_ADMIN: up to the sysctl's limit
+                self.sock.setsockopt(socket.SOL_SOCKET, plain, self.buffer)
         self.default_ttl = None
         # Probes of earlier rounds still unanswered (seq -> (size, sent_at)), and answers to them
         # that came after their round had ended: on a busy host they still prove their size fits.

@@ -47,9 +47,10 @@ IFNAME_CHARACTERS = "A-Za-z0-9_.+@-"
 IFNAME_PATTERN = r"^(?!\.{1,2}\Z)[%s]{1,%d}\Z" % (IFNAME_CHARACTERS, IFNAME_MAX_LENGTH)
 # Names that go into a firewall rule leave out '+' (iptables' wildcard) and '@' as well.
 FIREWALL_IFNAME_CHARACTERS = "A-Za-z0-9_.-"
-FIREWALL_IFNAME_PATTERN = r"^(?!\.{1,2}\Z)[%s]{1,%d}\Z" % (FIREWALL_IFNAME_CHARACTERS, IFNAME_MAX_LENGTH)
+FIREWALL_IFNAME_PATTERN = r"^(?!\.{1,2}\Z)(?!-)[%s]{1,%d}\Z" % (FIREWALL_IFNAME_CHARACTERS, IFNAME_MAX_LENGTH)
 IFNAME_RULE = ("1 to %d of letters, digits, '_', '.', '+', '@' and '-', not '.' or '..'" % IFNAME_MAX_LENGTH)
-FIREWALL_IFNAME_RULE = ("1 to %d of letters, digits, '_', '.' and '-' (no wildcard), not '.' or '..'"
+FIREWALL_IFNAME_RULE = ("1 to %d of letters, digits, '_', '.' and '-' (no wildcard), not '.' or '..', "
+                        "not starting with '-' (iptables would read it as an option)"
                         % IFNAME_MAX_LENGTH)
 
 _IFNAME_RE = re.compile(IFNAME_PATTERN)

@@ -5,7 +5,11 @@
 
 import json
 
-from ansible_collections.netpath.mtu.plugins.module_utils.limits import MTU_LIMITS
+from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV4_MIN_MTU, MAX_LINK_MTU
+
+# A device that reports no max_mtu (0 in ip -d -j link) takes any value the kernel can hold; beyond
+# the loopback's own MTU it is a typo.
+NO_DEVICE_MAX = MAX_LINK_MTU
 
 
 class LinkError(ValueError):
@@ -31,12 +35,17 @@ def parse_link(text, name):
 
 
 def check_mtu(mtu, link=None):
-    """None when the MTU can be set, else the message naming it and the limit it breaks."""
-    low, high = MTU_LIMITS[4]
+    """None when the MTU can be set, else the message naming it and the limit it breaks.
+
+    The range is the device's own (min_mtu..max_mtu of ip -d link), never below 68; without
+    the link only the type and that floor are checked. A device that reports no max_mtu (the
+    loopback, whose own MTU is 65536) takes up to NO_DEVICE_MAX, or its current MTU if larger.
+    """
+    low = IPV4_MIN_MTU
     if isinstance(mtu, bool) or not isinstance(mtu, int):
         return "mtu=%r is not an integer" % (mtu,)
-    if not low <= mtu <= high:
-        return "mtu=%d is outside %d..%d" % (mtu, low, high)
+    if mtu < low:
+        return "mtu=%d is below %d, the smallest MTU IPv4 allows" % (mtu, low)
     if link is None:
         return None
     kind = " (%s)" % link["kind"] if link.get("kind") else ""
@@ -46,4 +55,8 @@ def check_mtu(mtu, link=None):
     if link["max_mtu"] is not None and mtu > link["max_mtu"]:
         return "mtu=%d is above the largest MTU device %s%s takes, max_mtu %d" % (mtu, link["name"], kind,
                                                                                   link["max_mtu"])
+    high = max(NO_DEVICE_MAX, link["mtu"])
+    if link["max_mtu"] is None and mtu > high:
+        return "mtu=%d is above %d, the largest MTU set on device %s%s, which reports no max_mtu" % (
+            mtu, high, link["name"], kind)
     return None

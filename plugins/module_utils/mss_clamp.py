@@ -66,6 +66,8 @@ def _ifname_fault(name):
         return "%d characters, where Linux takes 1 to %d" % (len(name), limits.IFNAME_MAX_LENGTH)
     if name in (".", ".."):
         return "'.' and '..' are not interface names"
+    if name.startswith("-"):
+        return "a name that starts with '-' would be read as an option by iptables"
     bad = sorted(set(char for char in name if not re.match("[%s]" % limits.FIREWALL_IFNAME_CHARACTERS, char)))
     return ("%s not taken: an interface name here is made of A-Z a-z 0-9 . _ - (no '/', ':', whitespace, "
             "quotes, shell characters or wildcards)" % ", ".join(repr(char) for char in bad))
@@ -471,17 +473,40 @@ def parse_nft_ruleset(text):
     return rules
 
 
-def nft_table_chains(text, family=NFT_FAMILY, name=NFT_TABLE):
-    """{chain: [rule handles]} of one nft table, or None when the table does not exist."""
-    exists, chains = False, {}
+# The chains nft_script makes: named after their hook, "type filter hook X priority mangle;
+# policy accept;", which nft -j lists as below (mangle is -150).
+NFT_MANGLE_PRIORITY = -150
+
+
+def nft_table_contents(text, family=NFT_FAMILY, name=NFT_TABLE):
+    """What one nft table holds, or None when it does not exist.
+
+    {"chains": {chain: {"handles": [rule handles], "as_made": whether it is a chain as
+    nft_script makes it}}, "others": how many other objects (sets, maps, ...) it holds}. A chain
+    someone added to the table, or changed, is not as_made: the module never deletes it.
+    """
+    exists, chains, others = False, {}, 0
     for item in _nft_items(text):
-        if "table" in item and (item["table"].get("family"), item["table"].get("name")) == (family, name):
-            exists = True
-        elif "chain" in item and (item["chain"].get("family"), item["chain"].get("table")) == (family, name):
-            chains.setdefault(item["chain"].get("name"), [])
-        elif "rule" in item and (item["rule"].get("family"), item["rule"].get("table")) == (family, name):
-            chains.setdefault(item["rule"].get("chain"), []).append(item["rule"].get("handle"))
-    return chains if exists else None
+        kind = next(iter(item), None) if isinstance(item, dict) else None
+        body = item.get(kind) if kind else None
+        if not isinstance(body, dict) or kind == "metainfo":
+            continue
+        if kind == "table":
+            exists = exists or (body.get("family"), body.get("name")) == (family, name)
+            continue
+        if (body.get("family"), body.get("table")) != (family, name):
+            continue
+        if kind == "chain":
+            made = (body.get("name") in [c.lower() for c in CHAINS] and body.get("hook") == body.get("name")
+                    and body.get("type") == "filter" and body.get("prio") == NFT_MANGLE_PRIORITY
+                    and body.get("policy") == "accept")
+            chains.setdefault(body.get("name"), {"handles": []})["as_made"] = made
+        elif kind == "rule":
+            chains.setdefault(body.get("chain"), {"handles": [], "as_made": False})["handles"].append(
+                body.get("handle"))
+        else:
+            others += 1
+    return {"chains": chains, "others": others} if exists else None
 
 
 def find_clamp_rules(iptables_save="", ip6tables_save="", nft_ruleset=""):
@@ -642,11 +667,13 @@ def nft_statement(request, family):
     return " ".join(parts)
 
 
-def nft_script(changes, request, our_chains):
+def nft_script(changes, request, our_table):
     """One `nft -f -` transaction: deletions by handle, our table and chain, our rules.
 
-    our_chains: {chain: [rule handles]} of inet netpath_mtu now (None: no such table). A chain
-    of ours that the deletions leave empty goes, and the table goes when nothing is left in it.
+    our_table: nft_table_contents of inet netpath_mtu now (None: no such table). A chain the
+    deletions empty goes when it is as nft_script made it, and the table goes when that leaves
+    nothing in it; a chain or set someone added to the table, empty or not, stays, and the table
+    with it.
     """
     ours = "%s %s" % (NFT_FAMILY, NFT_TABLE)
     lines = []
@@ -666,16 +693,15 @@ def nft_script(changes, request, our_chains):
         lines.append("\t}")
         lines.append("}")
         lines.extend(nft_statement(request, rule["family"]) for rule in changes["add"])
-    if our_chains is not None:
+    if our_table is not None:
         deleted = set(r["handle"] for r in changes["delete"] if r["table"] == ours)
-        left = dict((chain, set(handles) - deleted) for chain, handles in our_chains.items())
-        if changes["add"]:
-            left[hook] = set(["new"])
-        if not any(left.values()):
+        emptied = sorted(chain for chain, held in our_table["chains"].items()
+                         if held["as_made"] and held["handles"] and not set(held["handles"]) - deleted
+                         and NFT_NAME_RE.match(chain or "") and not (changes["add"] and chain == hook))
+        if emptied and not changes["add"] and not our_table["others"] and set(emptied) == set(our_table["chains"]):
             lines.append("delete table %s %s" % (NFT_FAMILY, NFT_TABLE))
         else:
-            lines.extend("delete chain %s %s %s" % (NFT_FAMILY, NFT_TABLE, chain)
-                         for chain in sorted(left) if not left[chain])
+            lines.extend("delete chain %s %s %s" % (NFT_FAMILY, NFT_TABLE, chain) for chain in emptied)
     return "\n".join(lines) + "\n"
 
 

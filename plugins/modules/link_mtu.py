@@ -45,7 +45,9 @@ options:
   mtu:
     description:
       - The MTU to set, in bytes (the largest IP packet the link carries).
-      - 68..65535, and within the device's own C(min_mtu)..C(max_mtu).
+      - At least 68, and within the device's own C(min_mtu)..C(max_mtu) (C(ip -d -j link show)).
+        A device that reports no C(max_mtu), such as C(lo), takes up to 65536 (the loopback's own
+        MTU) or its current MTU if that is larger.
       - Below 1280 the kernel turns IPv6 off on the interface; the task warns when the
         interface has IPv6 addresses.
     type: int
@@ -123,8 +125,8 @@ def read_link(module, ip, name):
     rc, out, err = module.run_command([ip, "-d", "-j", "link", "show", "dev", name])
     if rc != 0:
         if "does not exist" in err:
-            module.fail_json(msg="interface %s does not exist on this host" % name)
-        module.fail_json(msg="cannot read interface %s: %s" % (name, err.strip()))
+            module.fail_json(msg="name=%r: interface %s does not exist on this host" % (name, name))
+        module.fail_json(msg="name=%r: cannot read interface %s: %s" % (name, name, err.strip()))
     try:
         return link_mtu.parse_link(out, name)
     except link_mtu.LinkError as exc:

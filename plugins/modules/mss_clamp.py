@@ -327,7 +327,7 @@ class Host(object):
                          for family in families)
             return mss_clamp.find_clamp_rules(texts.get("ipv4", ""), texts.get("ipv6", "")), None
         text = self.nft_ruleset()
-        return mss_clamp.find_clamp_rules(nft_ruleset=text), mss_clamp.nft_table_chains(text)
+        return mss_clamp.find_clamp_rules(nft_ruleset=text), mss_clamp.nft_table_contents(text)
 
 
 def choose(module, host, wanted):
@@ -352,7 +352,7 @@ def read(module, host, backend, request):
         module.fail_json(msg=str(exc))
 
 
-def write(module, host, backend, changes, request, our_chains):
+def write(module, host, backend, changes, request, our_table):
     """Run the changes; returns the commands as text."""
     if backend == "iptables":
         commands = []
@@ -363,7 +363,7 @@ def write(module, host, backend, changes, request, our_chains):
                 host.run(argv, commands[-1])
         return commands
     try:
-        script = mss_clamp.nft_script(changes, request, our_chains)
+        script = mss_clamp.nft_script(changes, request, our_table)
     except mss_clamp.ClampError as exc:
         module.fail_json(msg=str(exc))
     if not module.check_mode:
@@ -391,10 +391,10 @@ def main():
     request = mss_clamp.spec(p["chain"], p["family"], p["mss"], p["out_interface"])
     host = Host(module)
     backend, reason = choose(module, host, p["backend"])
-    rules, our_chains = read(module, host, backend, request)
+    rules, our_table = read(module, host, backend, request)
     changes = mss_clamp.plan(request, rules, backend, p["state"])
     changed = bool(changes["delete"] or changes["add"])
-    commands = write(module, host, backend, changes, request, our_chains) if changed else []
+    commands = write(module, host, backend, changes, request, our_table) if changed else []
     after = mss_clamp.apply_plan(rules, changes)
     if changed and not module.check_mode:
         after, _chains = read(module, host, backend, request)

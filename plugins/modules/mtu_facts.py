@@ -43,6 +43,8 @@ options:
     description:
       - Parts to gather. V(all), or a list of part names; a name with C(!) in front leaves that part out
         of V(all).
+      - As with C(ansible.builtin.setup), V(!all) gathers only the minimum, V(interfaces), and the
+        parts named next to it; V([!all, !interfaces]) gathers nothing.
       - Parts are V(interfaces), V(chains), V(flannel), V(docker), V(sysctl), V(offloads), V(qdisc),
         V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes).
         V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
@@ -50,7 +52,10 @@ options:
     elements: str
     default: [all]
   route_targets:
-    description: Addresses whose route (device, source, gateway, MTU) the V(routes) part reports.
+    description:
+      - Addresses whose route (device, source, gateway, MTU) the V(routes) part reports.
+      - A target without a route (not an address, or unreachable) is null in C(routes.targets),
+        and C(routes.no_route) says why.
     type: list
     elements: str
     default: []
@@ -95,19 +100,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils.gather import PARTS, Gatherer, gather
-
-
-def selected_parts(module, subset):
-    wanted, excluded = set(), set()
-    for item in subset:
-        name = item[1:] if item.startswith("!") else item
-        if name not in PARTS + ("all",):
-            module.fail_json(msg="gather_subset: unknown part %r; known: all, %s" % (item, ", ".join(PARTS)))
-        (excluded if item.startswith("!") else wanted).add(name)
-    if "all" in wanted or not wanted:
-        wanted = set(PARTS)
-    return [p for p in PARTS if p in wanted and p not in excluded]
+from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer, gather, select_parts
 
 
 def main():
@@ -118,7 +111,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    parts = selected_parts(module, module.params["gather_subset"])
+    parts, error = select_parts(module.params["gather_subset"])
+    if error:
+        module.fail_json(msg=error)
     facts = gather(Gatherer(module), parts, module.params["route_targets"])
     module.exit_json(changed=False, ansible_facts={"netpath_mtu": facts})
 

@@ -267,6 +267,11 @@ def resolve(module, dest, family):
             module.fail_json(msg="dest %r is an IPv%d address but family is ipv%d" % (dest, literal_family, family))
         module.fail_json(msg="cannot resolve dest %r%s: %s" % (
             dest, " as IPv%d" % family if family else "", exc.strerror))
+    except ValueError as exc:
+        # The IDNA codec refuses the name before any lookup: an empty label (a..b, .example), a
+        # label over 63 characters, or a NUL byte.
+        module.fail_json(msg="dest %r is not a valid host name or address (%s); a name is labels of "
+                         "1..63 characters separated by single dots" % (dest, exc.__cause__ or exc))
     addr_family, _type, _proto, _name, sockaddr = infos[0]
     return SOCKET_FAMILY[addr_family], sockaddr[0]
 
@@ -335,7 +340,8 @@ def main():
         module.fail_json(msg="%s (max_size defaults to the route MTU, %d)" % (error, route["route_mtu"]))
 
     try:
-        transport = RawIcmpTransport(family, address)
+        transport = RawIcmpTransport(family, address, max_size,
+                                     max(pmtu.ROUND_PROBES, params["attempts"], 2 * params["max_hops"]))
     except PermissionError as exc:
         module.fail_json(msg="cannot open a raw ICMP socket: %s; pmtu_probe needs root or CAP_NET_RAW" % exc)
     try:

@@ -133,9 +133,11 @@ def one_field_mutations(value):
             yield "extra key under %s" % list(path), mutated(value, path, "set", with_extra)
 
 
-# A message names a field path: a root name, then .key, [index] or ['key'], then ": ".
+# A message names a field path: a root name, then .key, [index] or [repr of the key] ('k' or "k'"
+# as Python's repr quotes it), then ": ".
 FIELD_PATH = re.compile(r"\b(facts|probes|findings|registered|report|hostvars|network|networks|docker|generated|"
-                        r"host|uplink|swarm_manager)(\.[\w-]+|\[\d+\]|\['[^']*'\])*: ")
+                        r"host|uplink|swarm_manager)"
+                        r"(\.[\w-]+|\[\d+\]|\['(?:[^'\\]|\\.)*'\]|\[\"(?:[^\"\\]|\\.)*\"\])*: ")
 
 
 def outcome(name, *args, **kwargs):

@@ -323,3 +323,16 @@ def test_the_filters_take_the_facts_part_or_its_networks():
 def test_the_filters_refuse_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):
         call()
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('{"mtu": NaN}', '"mtu" is nan'),
+    ('{"debug": true, "max-concurrent-downloads": Infinity}', '"max-concurrent-downloads" is inf'),
+    ('{"log-opts": {"max-size": -Infinity}}', '"log-opts"["max-size"] is -inf'),
+    ('{"dns": [1, NaN]}', '"dns"[1] is nan'),
+])
+def test_nan_and_infinity_are_refused_naming_the_setting_and_never_written(text, named):
+    # Python's JSON reader takes them; dockerd's does not, and would not start.
+    change = docker_mtu.daemon_json_change(text, 1450)
+    assert named in change["error"]
+    assert (change["changed"], change["content"]) == (False, text)

@@ -142,3 +142,37 @@ def test_firewall_parts_need_one_readable_tool():
     facts, _record = facts_of("wg-router", missing_tools=("iptables-save", "ip6tables-save", "nft"))
     assert "neither iptables-save nor nft" in facts["unavailable"]["icmp_filtering"]
     assert "mss_clamp" in facts["unavailable"]
+
+
+@pytest.mark.parametrize(("subset", "parts"), [
+    (["all"], list(gather.PARTS)),
+    (["!docker"], [p for p in gather.PARTS if p != "docker"]),
+    (["!all"], ["interfaces"]),
+    (["!all", "routes"], ["interfaces", "routes"]),
+    (["!all", "!interfaces"], []),
+    (["!all", "!interfaces", "sysctl"], ["sysctl"]),
+    (["interfaces", "docker"], ["interfaces", "docker"]),
+    (["all", "!all"], list(gather.PARTS)),
+])
+def test_gather_subset_is_read_as_ansibles_setup_reads_it(subset, parts):
+    assert gather.select_parts(subset) == (parts, None)
+
+
+def test_an_unknown_part_is_named():
+    assert gather.select_parts(["interfaces", "!bogus"]) == (
+        None, "gather_subset: unknown part '!bogus'; known: all, " + ", ".join(gather.PARTS))
+
+
+def test_a_target_without_a_route_says_why():
+    class NoRoute(gather.Gatherer):
+        def run(self, tool, args):
+            if args[:3] == ["-j", "route", "get"]:
+                raise gather.Unavailable("ip -j route get %s failed: RTNETLINK answers: Network is unreachable"
+                                         % args[3])
+            return "[]"
+
+    routes = NoRoute(module=None).routes(["10.9.9.9", "junk", "-h", "1.2.3.4.5", ""])
+    assert routes["targets"] == {"10.9.9.9": None, "junk": None, "-h": None, "1.2.3.4.5": None, "": None}
+    assert routes["no_route"]["10.9.9.9"].endswith("Network is unreachable")
+    assert routes["no_route"]["junk"] == "'junk' is not an IPv4 or IPv6 address (ip route get takes no names)"
+    assert set(routes["no_route"]) == {"10.9.9.9", "junk", "-h", "1.2.3.4.5", ""}

@@ -38,9 +38,12 @@ def test_mtus_that_fit(mtu):
 
 
 @pytest.mark.parametrize(("mtu", "device", "message"), [
-    (67, None, "mtu=67 is outside 68..65535"),
-    (65536, None, "mtu=65536 is outside 68..65535"),
-    (0, None, "mtu=0 is outside 68..65535"),
+    (67, None, "mtu=67 is below 68, the smallest MTU IPv4 allows"),
+    (0, None, "mtu=0 is below 68, the smallest MTU IPv4 allows"),
+    (65536, {"name": "eth0", "mtu": 1450, "min_mtu": 68, "max_mtu": 65535, "kind": "veth"},
+     "mtu=65536 is above the largest MTU device eth0 (veth) takes, max_mtu 65535"),
+    (65537, {"name": "lo", "mtu": 1500, "min_mtu": None, "max_mtu": None, "kind": None},
+     "mtu=65537 is above 65536, the largest MTU set on device lo, which reports no max_mtu"),
     (True, None, "mtu=True is not an integer"),
     (1000, {"name": "ip6tnl0", "mtu": 1452, "min_mtu": 1280, "max_mtu": 65407, "kind": "ip6tnl"},
      "mtu=1000 is below the smallest MTU device ip6tnl0 (ip6tnl) takes, min_mtu 1280"),
@@ -49,3 +52,12 @@ def test_mtus_that_fit(mtu):
 ])
 def test_mtus_that_do_not_fit_are_named(mtu, device, message):
     assert link_mtu.check_mtu(mtu, device) == message
+
+
+def test_the_loopback_goes_back_to_its_own_65536_from_any_mtu():
+    # lo reports no max_mtu; its own MTU is 65536, one more than veths and bridges take.
+    lo = link("ip_link_lo.json")
+    assert link_mtu.check_mtu(65536) is None
+    assert link_mtu.check_mtu(65536, lo) is None
+    assert link_mtu.check_mtu(65536, dict(lo, mtu=1500)) is None
+    assert link_mtu.check_mtu(70000, dict(lo, mtu=70000)) is None

@@ -207,8 +207,10 @@ def test_nft_output_that_is_not_a_ruleset_is_an_error(text):
 
 
 def test_our_table_chains():
-    assert m.nft_table_chains(fixture("nft_mixed.json")) == {"forward": [3, 4], "postrouting": [5]}
-    assert m.nft_table_chains(fixture("nft_debian_default.json")) is None
+    assert m.nft_table_contents(fixture("nft_mixed.json")) == {
+        "chains": {"forward": {"handles": [3, 4], "as_made": True}, "postrouting": {"handles": [5], "as_made": True}},
+        "others": 0}
+    assert m.nft_table_contents(fixture("nft_debian_default.json")) is None
 
 
 # --- choosing the backend ---------------------------------------------------------------------
@@ -447,7 +449,7 @@ def test_nft_script_adds_table_chain_and_rule():
 
 def test_nft_script_deletes_by_handle_and_drops_what_is_left_empty():
     text = fixture("nft_mixed.json")
-    rules, chains = m.parse_nft_ruleset(text), m.nft_table_chains(text)
+    rules, chains = m.parse_nft_ruleset(text), m.nft_table_contents(text)
     request = m.spec("POSTROUTING", "ipv6", 1360, "wg0")
     script = m.nft_script(m.plan(request, rules, "nftables", "absent"), request, chains)
     assert script == "delete rule inet netpath_mtu postrouting handle 5\ndelete chain inet netpath_mtu postrouting\n"
@@ -475,7 +477,7 @@ def test_nft_script_takes_only_plain_names_from_the_host(table, chain, handle):
 
 def test_nft_script_replacing_our_only_rule_keeps_table_and_chain():
     text = fixture("nft_ours.json")
-    rules, chains = m.parse_nft_ruleset(text), m.nft_table_chains(text)
+    rules, chains = m.parse_nft_ruleset(text), m.nft_table_contents(text)
     request = m.spec("FORWARD", "ipv4", 1400, "eth0")
     lines = m.nft_script(m.plan(request, rules, "nftables", "present"), request, chains).splitlines()
     assert re.match(r"delete rule inet netpath_mtu forward handle \d+$", lines[0])
@@ -499,3 +501,56 @@ def test_returned_rules_are_json_serialisable():
     rules = m.find_clamp_rules(fixture("iptables_mixed.save"), fixture("ip6tables_mixed.save"),
                                fixture("nft_mixed.json"))
     assert json.loads(json.dumps(rules)) == rules
+
+
+def _with_our_table_objects(text, *objects):
+    ruleset = json.loads(text)
+    ruleset["nftables"].extend(objects)
+    return json.dumps(ruleset)
+
+
+USER_CHAIN = {"chain": {"family": "inet", "table": "netpath_mtu", "name": "mine", "handle": 9}}
+USER_RULE = {"rule": {"family": "inet", "table": "netpath_mtu", "chain": "postrouting", "handle": 10,
+                      "expr": [{"counter": {"packets": 0, "bytes": 0}}]}}
+USER_SET = {"set": {"family": "inet", "table": "netpath_mtu", "name": "peers", "type": "ipv4_addr", "handle": 11}}
+
+
+@pytest.mark.parametrize(("added", "script"), [
+    # an empty chain a user added to our table: it stays, and so does the table
+    ((USER_CHAIN,), "delete rule inet netpath_mtu forward handle 3\ndelete rule inet netpath_mtu forward handle 4\n"
+                    "delete rule inet netpath_mtu postrouting handle 5\ndelete chain inet netpath_mtu forward\n"
+                    "delete chain inet netpath_mtu postrouting\n"),
+    # a rule of someone else's in our postrouting chain: that chain stays
+    ((USER_RULE,), "delete rule inet netpath_mtu forward handle 3\ndelete rule inet netpath_mtu forward handle 4\n"
+                   "delete rule inet netpath_mtu postrouting handle 5\ndelete chain inet netpath_mtu forward\n"),
+    # a set in our table: the chains go, the table stays
+    ((USER_SET,), "delete rule inet netpath_mtu forward handle 3\ndelete rule inet netpath_mtu forward handle 4\n"
+                  "delete rule inet netpath_mtu postrouting handle 5\ndelete chain inet netpath_mtu forward\n"
+                  "delete chain inet netpath_mtu postrouting\n"),
+])
+def test_absent_deletes_only_our_rules_and_the_chains_as_we_made_them(added, script):
+    text = _with_our_table_objects(fixture("nft_mixed.json"), *added)
+    rules, table = m.parse_nft_ruleset(text), m.nft_table_contents(text)
+    changes = {"delete": [r for r in rules if r["table"] == "inet netpath_mtu" and r["ours"]], "add": []}
+    assert m.nft_script(changes, m.spec("FORWARD", "ipv4"), table) == script
+
+
+def test_a_chain_of_ours_someone_changed_is_not_deleted():
+    ruleset = json.loads(fixture("nft_mixed.json"))
+    for item in ruleset["nftables"]:
+        if item.get("chain", {}).get("name") == "postrouting":
+            item["chain"]["policy"] = "drop"
+    text = json.dumps(ruleset)
+    rules, table = m.parse_nft_ruleset(text), m.nft_table_contents(text)
+    changes = {"delete": [r for r in rules if r["table"] == "inet netpath_mtu"], "add": []}
+    assert m.nft_script(changes, m.spec("FORWARD", "ipv4"), table).splitlines()[-1] == \
+        "delete chain inet netpath_mtu forward"
+
+
+@pytest.mark.parametrize("name", ["-h", "-o", "--help"])
+def test_an_out_interface_that_looks_like_an_option_is_refused(name):
+    # iptables took "-o -h" as a rule for an interface "-h" and listed it so that it read back
+    # as another rule: the module added it and then failed.
+    assert m.validate("present", "iptables", "ipv4", "FORWARD", None, name) == (
+        "out_interface=%r is not a valid interface name: a name that starts with '-' would be read as an "
+        "option by iptables" % name)

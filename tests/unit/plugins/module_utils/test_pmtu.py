@@ -318,3 +318,12 @@ def test_the_socket_transport_keeps_late_answers_for_the_probe_they_answer():
     assert 0.5 <= late[0][1].rtt < 5
     assert list(transport.unanswered) == [7]
     assert transport.take_late() == []
+
+
+def test_the_socket_buffers_hold_a_round_of_the_largest_probes_twice():
+    # A 65535-byte packet is charged as 128 KiB and more; 80 of them, answers and (on lo) echoed
+    # requests, is over 20 MiB, where the old fixed 1 MiB dropped most replies: a false black hole.
+    assert icmp_socket.packet_charge(65535) > 65536 * 2 - 1
+    assert icmp_socket.buffer_bytes(65535, 80) >= 2 * 80 * 65536 * 2
+    assert icmp_socket.buffer_bytes(9000, 80) >= 2 * 80 * 9000
+    assert icmp_socket.buffer_bytes(1500, 80) == icmp_socket.MIN_BUFFER
