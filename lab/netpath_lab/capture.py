@@ -35,6 +35,22 @@ def stand_in_keys(text):
     return KEY.sub(lambda m: base64.b64encode(hashlib.sha256(m.group().encode()).digest()).decode(), text)
 
 
+# What gather.Gatherer.dockerd_processes reads, as a script for python3 on the lab host.
+DOCKERD_PROCESSES = """
+import json, os
+found = []
+for pid in os.listdir("/proc"):
+    try:
+        comm = open("/proc/%s/comm" % pid).read().strip()
+        if pid.isdigit() and comm == "dockerd":
+            found.append({"pid": int(pid), "comm": comm, "cgroup": open("/proc/%s/cgroup" % pid).read(),
+                          "cmdline": [a for a in open("/proc/%s/cmdline" % pid).read().split(chr(0)) if a]})
+    except OSError:
+        pass
+print(json.dumps(found))
+"""
+
+
 class RecordingModule:
     def __init__(self, host, record):
         self.host = host
@@ -68,6 +84,13 @@ class RecordingGatherer(gather.Gatherer):
     def writable(self, path):
         found = docker.exec_in(self.module.host, ["test", "-w", path], check=False).returncode == 0
         self.module.record.setdefault("writable", {})[path] = found
+        return found
+
+    def dockerd_processes(self):
+        # Read inside the lab host: its /proc, not this machine's.
+        proc = docker.exec_in(self.module.host, ["python3", "-c", DOCKERD_PROCESSES], check=False)
+        found = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+        self.module.record["dockerd_processes"] = found
         return found
 
 

@@ -227,3 +227,136 @@ def recreate_plan(net, mtu, networks=(), swarm_manager=None):
         command = "echo y | " + command
     return {"remove": remove, "create": create, "restore": _create_argv(net, net.get("mtu")) if create else [],
             "stdin": "y" if net.get("ingress") else None, "command": command, "problems": problems}
+
+
+# Where dockerd runs, whatever starts it. mtu_facts reads the processes, the sockets and the
+# service managers' marks (gather.Gatherer.dockerd_processes); these functions decide on that data.
+DOCKER_SOCKETS = ("/run/docker.sock", "/var/run/docker.sock")
+DEFAULT_DAEMON_JSON = "/etc/docker/daemon.json"
+# The snap's dockerd reads its own file (the snap's --config-file), not /etc/docker's.
+SNAP_DAEMON_JSON = "/var/snap/docker/current/config/daemon.json"
+SNAP_SERVICE = "snap.docker.dockerd.service"
+# OpenRC marks each started service here (and, with cgroups, runs it in the cgroup openrc.NAME).
+OPENRC_STARTED = "/run/openrc/started/"
+# The flags dockerd also takes from daemon.json: given in both places, dockerd refuses to start.
+MTU_FLAG = "--mtu"
+CONFIG_FILE_FLAG = "--config-file"
+
+
+def is_dockerd(process):
+    """Whether a process ({comm, cmdline}) is dockerd: its name, or its program's file name."""
+    argv = process.get("cmdline") or []
+    return process.get("comm") == "dockerd" or bool(argv) and argv[0].rsplit("/", 1)[-1] == "dockerd"
+
+
+def find_dockerd(processes):
+    """The dockerd process of `processes` ([{pid, comm, cmdline (argv list), cgroup}]), None when none runs.
+
+    With several (a rootless one next to the system's), the one with the lowest PID, the first started.
+    """
+    found = sorted((p for p in processes or [] if is_dockerd(p)), key=lambda p: int(p.get("pid") or 0))
+    return found[0] if found else None
+
+
+def _flag_values(argv, flag):
+    """The values of `flag` in argv, given as `--flag value` or `--flag=value`."""
+    values = []
+    for index, arg in enumerate(argv):
+        if arg == flag and index + 1 < len(argv):
+            values.append(argv[index + 1])
+        elif arg.startswith(flag + "="):
+            values.append(arg[len(flag) + 1:])
+    return values
+
+
+def dockerd_flags(argv):
+    """What dockerd's command line says about its MTU and configuration.
+
+    Returns {mtu_flags (each --mtu as given, e.g. ['--mtu=1500'] or ['--mtu', '1500'] joined:
+    '--mtu 1500'), mtu (the number it gives, None without one), config_file (--config-file's
+    value, None without one)}.
+    """
+    argv = list(argv or [])
+    shown = []
+    for index, arg in enumerate(argv):
+        if arg == MTU_FLAG:
+            shown.append(" ".join(argv[index:index + 2]))
+        elif arg.startswith(MTU_FLAG + "="):
+            shown.append(arg)
+    mtus = [v for v in _flag_values(argv, MTU_FLAG) if v.strip().isdigit()]
+    configs = _flag_values(argv, CONFIG_FILE_FLAG)
+    return {"mtu_flags": shown, "mtu": int(mtus[-1]) if mtus else None,
+            "config_file": configs[-1] if configs else None}
+
+
+def _cgroup_path(cgroup):
+    """The process's cgroup path from /proc/PID/cgroup: the unified one (0::), else systemd's (v1).
+
+    On a hybrid host the unified line says only "/", and systemd's v1 hierarchy has the path.
+    """
+    paths = {}
+    for line in (cgroup or "").splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            paths[parts[1]] = parts[2]
+    return next((p for p in (paths.get(""), paths.get("name=systemd")) if p and p != "/"), "")
+
+
+def dockerd_manager(process, exists=lambda path: False):
+    """What manages a dockerd process, and how to restart it through that.
+
+    process: {pid, comm, cmdline, cgroup (the text of /proc/PID/cgroup)}; exists: whether a
+    path exists on the host (OpenRC's marks). Returns {manager: systemd, snap, openrc or None
+    (nothing the role knows: started by hand, by a script, under another init), service (the
+    unit or service name, None when unknown), restart (the command that restarts it, as an
+    argv list; None when unknown)}.
+    """
+    argv = process.get("cmdline") or []
+    components = [c for c in _cgroup_path(process.get("cgroup")).split("/") if c]
+    units = [c for c in components if c.endswith(".service")]
+    program = argv[0] if argv else ""
+    if SNAP_SERVICE in units or program.startswith("/snap/"):
+        return {"manager": "snap", "service": SNAP_SERVICE, "restart": ["snap", "restart", "docker"]}
+    if units:
+        # The innermost unit: with systemd in a container, the container's own unit comes last.
+        return {"manager": "systemd", "service": units[-1], "restart": ["systemctl", "restart", units[-1]]}
+    openrc = [c[len("openrc."):] for c in components if c.startswith("openrc.")]
+    if openrc or exists(OPENRC_STARTED + "docker"):
+        service = openrc[-1] if openrc else "docker"
+        return {"manager": "openrc", "service": service, "restart": ["rc-service", service, "restart"]}
+    return {"manager": None, "service": None, "restart": None}
+
+
+def dockerd_config_file(flags, manager):
+    """The daemon.json dockerd reads: its --config-file, the snap's own, else /etc/docker/daemon.json."""
+    if flags.get("config_file"):
+        return flags["config_file"]
+    return SNAP_DAEMON_JSON if manager == "snap" else DEFAULT_DAEMON_JSON
+
+
+def docker_daemon(processes, exists=lambda path: False):
+    """How Docker's daemon runs on a host, from its processes and the paths that exist there.
+
+    Returns {running, pid, cmdline, sockets (Docker's sockets that exist), mtu_flags, mtu,
+    config_file (the daemon.json it reads, or would read under its usual start), manager,
+    service, restart, how (a sentence for messages)}. running is True when a dockerd process
+    runs; a socket without a process (socket activation waiting) is not a running daemon.
+    """
+    sockets = [path for path in DOCKER_SOCKETS if exists(path)]
+    process = find_dockerd(processes)
+    if process is None:
+        return {"running": False, "pid": None, "cmdline": None, "sockets": sockets, "mtu_flags": [], "mtu": None,
+                "config_file": DEFAULT_DAEMON_JSON, "manager": None, "service": None, "restart": None,
+                "how": "no dockerd process runs" + (" (%s exists)" % ", ".join(sockets) if sockets else "")}
+    flags = dockerd_flags(process.get("cmdline"))
+    manager = dockerd_manager(process, exists)
+    if manager["manager"] is None:
+        how = ("dockerd (PID %s) runs outside any service manager this role knows (not a systemd unit, the snap "
+               "or OpenRC): it was started by hand, by a script or by another init" % process.get("pid"))
+    else:
+        how = "dockerd (PID %s) runs under %s as %s" % (process.get("pid"), manager["manager"], manager["service"])
+    result = {"running": True, "pid": int(process.get("pid") or 0), "cmdline": list(process.get("cmdline") or []),
+              "sockets": sockets, "mtu_flags": flags["mtu_flags"], "mtu": flags["mtu"], "how": how,
+              "config_file": dockerd_config_file(flags, manager["manager"])}
+    result.update(manager)
+    return result

@@ -12,7 +12,7 @@ import os
 import socket
 import time
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, limits, parsers, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
@@ -21,8 +21,6 @@ SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
-DOCKER_DAEMON_JSON = "/etc/docker/daemon.json"
-DOCKER_SOCKET = "/var/run/docker.sock"
 DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
@@ -58,6 +56,29 @@ class Gatherer:
 
     def exists(self, path):
         return os.path.exists(path)
+
+    def dockerd_processes(self):
+        """The processes that are dockerd: [{pid, comm, cmdline (argv), cgroup (text)}], from /proc.
+
+        Every process's name and command line are read (dockerd may run from any path, under any
+        name its manager gives it); the cgroup only of dockerd's. A process that ends meanwhile is
+        left out.
+        """
+        found = []
+        for pid in sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int):
+            try:
+                with open("/proc/%s/comm" % pid) as handle:
+                    comm = handle.read().strip()
+                with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                    cmdline = [a.decode("utf-8", "replace") for a in handle.read().split(b"\0") if a]
+                process = {"pid": int(pid), "comm": comm, "cmdline": cmdline}
+                if docker_mtu.is_dockerd(process):
+                    with open("/proc/%s/cgroup" % pid) as handle:
+                        process["cgroup"] = handle.read()
+                    found.append(process)
+            except OSError:
+                continue
+        return found
 
     def writable(self, path):
         """Whether the file has its owner's write bit: /proc/sys shows settings that this network
@@ -122,14 +143,18 @@ class Gatherer:
                 continue
         result = {"present": False, "daemon_json": None, "daemon_mtu": None, "networks": None,
                   "uplink": {"name": uplink, "mtu": links[uplink]["mtu"]} if uplink in links else None}
-        if self.exists(DOCKER_DAEMON_JSON):
-            result["daemon_json"] = DOCKER_DAEMON_JSON
+        daemon = docker_mtu.docker_daemon(self.dockerd_processes(), self.exists)
+        result["daemon"] = daemon
+        daemon_json = daemon["config_file"]
+        if self.exists(daemon_json):
+            result["daemon_json"] = daemon_json
             try:
-                result["daemon_mtu"] = parsers.docker_daemon_json(self.read(DOCKER_DAEMON_JSON)).get("mtu")
+                result["daemon_mtu"] = parsers.docker_daemon_json(self.read(daemon_json)).get("mtu")
             except parsers.ParseError as exc:
                 result["daemon_json_error"] = str(exc)
-        if not self.exists(DOCKER_SOCKET):
-            result["networks_unavailable"] = "the Docker daemon is not running here (no %s)" % DOCKER_SOCKET
+        if not daemon["sockets"]:
+            result["networks_unavailable"] = "the Docker daemon is not running here (no %s)" % " or ".join(
+                docker_mtu.DOCKER_SOCKETS)
         else:
             try:
                 ids = self.run("docker", ["network", "ls", "--quiet"]).split()

@@ -249,16 +249,20 @@ class FakeModule:
 
 
 class FakeGatherer(gather.Gatherer):
-    def __init__(self, module, files, exists):
+    def __init__(self, module, files, exists, processes=()):
         super().__init__(module)
         self.files = files
         self.present = exists
+        self.processes = list(processes)
 
     def read(self, path):
         return self.files[path]
 
     def exists(self, path):
         return path in self.present
+
+    def dockerd_processes(self):
+        return self.processes
 
 
 LINKS = {"eth0": {"mtu": 1450, "kind": "veth"}, "docker0": {"mtu": 1500, "kind": "bridge"},
@@ -288,7 +292,7 @@ def test_the_docker_part_names_the_uplink_the_bridges_and_each_network():
 
 def test_without_the_daemon_socket_the_docker_cli_is_not_run():
     part, module = docker_part({"/etc/docker/daemon.json"})
-    assert part["networks"] is None and "no /var/run/docker.sock" in part["networks_unavailable"]
+    assert part["networks"] is None and "no /run/docker.sock or /var/run/docker.sock" in part["networks_unavailable"]
     assert [argv[0] for argv in module.ran] == ["ip"]
     assert part["present"] and part["daemon_mtu"] == 1450
 

@@ -44,6 +44,10 @@ class ReplayGatherer(gather.Gatherer):
     def exists(self, path):
         return self.module.record["exists"].get(path, False)
 
+    def dockerd_processes(self):
+        # captures before this was gathered had no dockerd running
+        return self.module.record.get("dockerd_processes", [])
+
     def writable(self, path):
         # captures before this was gathered say nothing: writable, as on a machine's own namespace
         return self.module.record.get("writable", {}).get(path, True)
