@@ -11,7 +11,7 @@ too). The ids are a contract (docs/mtu_facts.md lists them).
 
 import ipaddress
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, wg_quick
 from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
     KEEPALIVE_SECONDS,
     UDP_BUFFER_BYTES,
@@ -326,7 +326,7 @@ def wireguard_no_keepalive(facts, probes):
         for peer in wg.get("peers") or []:
             if peer.get("persistent_keepalive") or not peer.get("endpoint"):
                 continue
-            endpoint = limits.endpoint_host(peer["endpoint"])
+            endpoint = wg_quick.endpoint_host(peer["endpoint"])
             local_private = addresses and all(_private(a) for a in addresses)
             if not local_private or _private(endpoint):
                 continue

@@ -11,10 +11,6 @@ in its plan (cloud_init.build_plan). Python 3.6+ standard library only: this fil
 
 import re
 
-# The host of a WireGuard endpoint is read by the one wg-quick parser, which the first-boot program
-# carries alone (stdlib only, no import of this file): taken from there, defined once.
-from ansible_collections.netpath.mtu.plugins.module_utils.wg_quick import endpoint_host  # noqa: F401
-
 # --- MTUs (bytes of IP packet) ------------------------------------------------------------------
 
 # The smallest MTU each family allows: 68 for IPv4 (RFC 791), 1280 for IPv6 (RFC 8200; below it
@@ -87,4 +83,3 @@ SEVERITIES = ("error", "warning", "info")
 def severity_rank(severity):
     """0 for the most severe; an unknown severity after every known one."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
-

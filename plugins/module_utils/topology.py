@@ -8,7 +8,7 @@ Plain functions on parsed data (parsers.links, parsers.wireguard_dump and route 
 
 import ipaddress
 
-from ansible_collections.netpath.mtu.plugins.module_utils import encap, limits
+from ansible_collections.netpath.mtu.plugins.module_utils import encap, wg_quick
 
 TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "ipip")
 
@@ -22,7 +22,7 @@ def _family(address):
 
 def wireguard_endpoints(wireguard):
     """Addresses of every WireGuard peer endpoint, whose routes tell the tunnels' underlays."""
-    return sorted(set(limits.endpoint_host(peer["endpoint"]) for wg in (wireguard or {}).values()
+    return sorted(set(wg_quick.endpoint_host(peer["endpoint"]) for wg in (wireguard or {}).values()
                       for peer in wg["peers"] if peer["endpoint"]))
 
 
@@ -84,7 +84,7 @@ def _wireguard_underlay(wg, links, routes, default_dev):
     for peer in (wg or {}).get("peers", []):
         if not peer.get("endpoint"):
             continue
-        host = limits.endpoint_host(peer["endpoint"])
+        host = wg_quick.endpoint_host(peer["endpoint"])
         dev = (routes.get(host) or {}).get("dev")
         if dev in links and (best is None or links[dev]["mtu"] < links[best[0]]["mtu"]):
             best = (dev, _family(host))

@@ -30,13 +30,6 @@ def test_interface_names_in_firewall_rules_take_no_wildcard(name, valid):
     assert limits.valid_firewall_ifname(name) is valid
 
 
-@pytest.mark.parametrize(("endpoint", "host"), [
-    ("10.2.0.2:51820", "10.2.0.2"), ("[fd00::2]:51820", "fd00::2"), ("vpn.example.com:51820", "vpn.example.com"),
-    ("fd00::2", "fd00::2"), (" 10.2.0.2:51820 ", "10.2.0.2"), ("vpn.example.com", "vpn.example.com")])
-def test_endpoint_host(endpoint, host):
-    assert limits.endpoint_host(endpoint) == host
-
-
 def test_severities_most_severe_first():
     assert [limits.severity_rank(s) for s in ("error", "warning", "info", "bogus")] == [0, 1, 2, 3]
 

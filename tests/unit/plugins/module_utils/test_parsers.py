@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers
+from ansible_collections.netpath.mtu.plugins.module_utils import parsers, wg_quick
 
 SAVE_V4 = """*filter
 :INPUT ACCEPT [0:0]
@@ -65,7 +65,7 @@ def test_wireguard_dump_keeps_no_key_and_reads_ages():
                      "latest_handshake": 1000, "handshake_age": 60, "persistent_keepalive": 25,
                      "rx_bytes": 10, "tx_bytes": 20}
     assert (second["endpoint"], second["handshake_age"], second["allowed_ips"]) == (None, None, [])
-    assert limits.endpoint_host(first["endpoint"]) == "fd00::2"
+    assert wg_quick.endpoint_host(first["endpoint"]) == "fd00::2"
     with pytest.raises(parsers.ParseError, match="unexpected line with 3 fields"):
         parsers.wireguard_dump("a\tb\tc\n", now=0)
 

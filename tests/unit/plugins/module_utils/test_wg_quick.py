@@ -107,7 +107,9 @@ def test_redact_hides_every_key_and_secrets_lists_the_private_ones():
 
 @pytest.mark.parametrize(("endpoint", "host"), [("10.2.0.2:51820", "10.2.0.2"), ("[fd00:2::2]:51820", "fd00:2::2"),
                                                 ("vpn.example.net:51820", "vpn.example.net"), ("", None),
-                                                (None, None), ("fd00::2", "fd00::2")])
+                                                (None, None), ("fd00::2", "fd00::2"),
+                                                (" 10.2.0.2:51820 ", "10.2.0.2"),
+                                                ("vpn.example.com", "vpn.example.com")])
 def test_endpoint_host(endpoint, host):
     assert wg_quick.endpoint_host(endpoint) == host
 
