@@ -4,23 +4,13 @@
 """Filters iptables_clamp_lines and nft_rules_by_conf (documented in their .yml files); the logic
 is module_utils/mss_clamp_saved.py."""
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp_saved
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import named_filter
 
-
-def iptables_clamp_lines(text, comment):
-    try:
-        return mss_clamp_saved.iptables_clamp_lines(text, comment)
-    except mss_clamp_saved.SavedStateError as exc:
-        raise AnsibleFilterError("iptables_clamp_lines: %s" % exc) from None
-
-
-def nft_rules_by_conf(rules, conf_text):
-    try:
-        return mss_clamp_saved.nft_rules_by_conf(rules, conf_text)
-    except mss_clamp_saved.SavedStateError as exc:
-        raise AnsibleFilterError("nft_rules_by_conf: %s" % exc) from None
+iptables_clamp_lines = named_filter("iptables_clamp_lines", mss_clamp_saved.iptables_clamp_lines,
+                                    mss_clamp_saved.SavedStateError)
+nft_rules_by_conf = named_filter("nft_rules_by_conf", mss_clamp_saved.nft_rules_by_conf,
+                                 mss_clamp_saved.SavedStateError)
 
 
 class FilterModule:

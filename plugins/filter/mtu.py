@@ -10,13 +10,9 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, encap, schema, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import named_filter
 
-
-def inner_mtu(outer_mtu, layers):
-    try:
-        return encap.checked_inner_mtu(outer_mtu, layers)
-    except ValueError as exc:
-        raise AnsibleFilterError("inner_mtu: %s" % exc) from None
+inner_mtu = named_filter("inner_mtu", encap.checked_inner_mtu, ValueError)
 
 
 def findings(facts, probes=None, host=None):

@@ -3,16 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Filter still_found (documented in still_found.yml); the logic is module_utils/remediation_outcome.py."""
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation_outcome
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import named_filter
 
-
-def still_found(covers, findings_after):
-    try:
-        return remediation_outcome.still_found(covers, findings_after)
-    except remediation_outcome.OutcomeError as exc:
-        raise AnsibleFilterError("still_found: %s" % exc) from None
+still_found = named_filter("still_found", remediation_outcome.still_found, remediation_outcome.OutcomeError)
 
 
 class FilterModule:

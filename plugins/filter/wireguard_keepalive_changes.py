@@ -6,16 +6,17 @@
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import wg_quick
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import named_filter
 
 
-def wireguard_keepalive_changes(wg_show_text, keepalive):
+def _keepalive_changes(wg_show_text, keepalive):
     if wg_show_text is not None and not isinstance(wg_show_text, str):
         raise AnsibleFilterError("wireguard_keepalive_changes: expected the text of `wg show IF persistent-keepalive`, "
                                  "got %s" % type(wg_show_text).__name__)
-    try:
-        return wg_quick.keepalive_changes(wg_show_text, keepalive)
-    except wg_quick.WgQuickError as exc:
-        raise AnsibleFilterError("wireguard_keepalive_changes: %s" % exc) from None
+    return wg_quick.keepalive_changes(wg_show_text, keepalive)
+
+
+wireguard_keepalive_changes = named_filter("wireguard_keepalive_changes", _keepalive_changes, wg_quick.WgQuickError)
 
 
 class FilterModule:

@@ -1,0 +1,21 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One way for the filters to turn the errors of their module_utils into Ansible's."""
+
+import functools
+
+from ansible.errors import AnsibleFilterError
+
+
+def named_filter(name, function, *errors):
+    """function as the filter `name`: any of `errors` it raises becomes an AnsibleFilterError whose
+    message starts with the filter's name, without the Python traceback behind it."""
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except errors as exc:
+            raise AnsibleFilterError("%s: %s" % (name, exc)) from None
+
+    return run
