@@ -112,7 +112,7 @@ def fix_for(finding, allow_restart=False):
     return {"actions": actions, "manual": None}
 
 
-def _key(finding):
+def finding_key(finding):
     return "%s@%s" % (finding["id"], finding.get("interface") or "host")
 
 
@@ -148,22 +148,22 @@ def plan(findings, only=None, skip=None, allow_restart=False):
     for finding in findings or []:
         fid = finding.get("id")
         if (only and fid not in only) or (skip and fid in skip):
-            left.append(_key(finding))
+            left.append(finding_key(finding))
             continue
         fix = fix_for(finding, allow_restart)
         if fix["manual"]:
-            manual.append({"finding": _key(finding), "what": fix["manual"]})
+            manual.append({"finding": finding_key(finding), "what": fix["manual"]})
             continue
         wireguard = [a["vars"] for a in fix["actions"] if a.get("role") == ROLE_PREFIX + "wireguard_mtu"]
         planned = steps.get("wireguard_mtu", {}).get("wireguard_mtu_interface")
         if wireguard and planned and planned != wireguard[0]["wireguard_mtu_interface"]:
-            manual.append({"finding": _key(finding), "what": "run the wireguard_mtu role for %s as well"
+            manual.append({"finding": finding_key(finding), "what": "run the wireguard_mtu role for %s as well"
                            % wireguard[0]["wireguard_mtu_interface"]})
             continue
         for action in fix["actions"]:
             kind, variables = _step(action)
             _merge(steps, kind, variables)
-            covers.setdefault(kind, []).append(_key(finding))
+            covers.setdefault(kind, []).append(finding_key(finding))
     ordered = dict((kind, steps[kind]) for kind in ORDER if kind in steps)
     return {"steps": ordered, "covers": dict((k, sorted(set(v))) for k, v in covers.items()),
             "manual": manual, "left": left}

@@ -28,7 +28,7 @@ def still_found(covers, findings_after):
         if not isinstance(finding, dict) or not isinstance(finding.get("id"), str):
             raise OutcomeError("findings[%d].id: missing (a finding is a mapping with an id)" % index)
         if finding.get("severity") != "info":
-            after.add(remediation._key(finding))  # pylint: disable=protected-access  # the plan's own key
+            after.add(remediation.finding_key(finding))
     found = []
     for fix, keys in covers.items():
         if not isinstance(keys, list):

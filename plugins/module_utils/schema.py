@@ -126,26 +126,26 @@ class Anything(Node):
         return self.kind
 
 
-class Bool(Node):
+class _Instance(Node):
+    """A value of one Python type, nothing more to check."""
+    python_type = object
+
+    def takes(self, value):
+        return isinstance(value, self.python_type)
+
+    def check_value(self, value, path, scope):
+        if not self.takes(value):
+            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
+
+
+class Bool(_Instance):
     kind = "true or false"
-
-    def takes(self, value):
-        return isinstance(value, bool)
-
-    def check_value(self, value, path, scope):
-        if not isinstance(value, bool):
-            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
+    python_type = bool
 
 
-class Bytes(Node):
+class Bytes(_Instance):
     kind = "bytes"
-
-    def takes(self, value):
-        return isinstance(value, bytes)
-
-    def check_value(self, value, path, scope):
-        if not isinstance(value, bytes):
-            raise SchemaError(path, "expected %s, got %s" % (self.expected(), describe(value)))
+    python_type = bytes
 
 
 class Int(Node):
