@@ -1,7 +1,40 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filter wireguard_keepalive_changes (documented in its .yml file); the logic is module_utils/wg_quick.py."""
+
+DOCUMENTATION = r"""
+name: wireguard_keepalive_changes
+version_added: 0.2.0
+author: netpath.mtu developers (@netpath)
+short_description: The live WireGuard peers whose PersistentKeepalive differs from the one wanted
+description:
+  - Reads the output of C(wg show IF persistent-keepalive) (a line C(PUBLIC_KEY<tab>SECONDS) or
+    C(PUBLIC_KEY<tab>off) per peer) and returns the peers whose keepalive is not O(keepalive), each with
+    its public key (which C(wg set IF peer KEY persistent-keepalive N) needs) and its value before.
+  - The result holds public keys; use it in tasks with C(no_log). The wireguard_mtu role does.
+positional: keepalive
+options:
+  _input:
+    description: The text of C(wg show IF persistent-keepalive).
+    type: str
+    required: true
+  keepalive:
+    description: The keepalive wanted, in seconds 0..65535 (0 = off).
+    type: int
+    required: true
+"""
+
+EXAMPLES = r"""
+todo: "{{ wg_show.stdout | netpath.mtu.wireguard_keepalive_changes(25) }}"
+# [{"key": "GtL7...=", "previous": "off"}]
+"""
+
+RETURN = r"""
+_value:
+  description: C(key) and C(previous) of each peer to change.
+  type: list
+  elements: dict
+"""
 
 from ansible.errors import AnsibleFilterError
 

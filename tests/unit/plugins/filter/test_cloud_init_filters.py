@@ -5,20 +5,21 @@ import base64
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import cloud_init as f
+from ansible_collections.netpath.mtu.plugins.filter.cloud_init_parts import cloud_init_parts
+from ansible_collections.netpath.mtu.plugins.filter.cloud_init_user_data import cloud_init_user_data
 from ansible_collections.netpath.mtu.plugins.module_utils import cloud_init as c
 
 SCRIPT = b"#!/bin/sh\necho joined\n"
 
 
 def test_user_data_alone_and_joined():
-    text = f.cloud_init_user_data(["mss_clamp"], docker_mtu=1450)
+    text = cloud_init_user_data(["mss_clamp"], docker_mtu=1450)
     assert text == c.render(["mss_clamp"], {"docker_mtu": 1450})
-    joined = f.cloud_init_user_data(["mss_clamp"], merge_with_b64=base64.b64encode(SCRIPT).decode(),
+    joined = cloud_init_user_data(["mss_clamp"], merge_with_b64=base64.b64encode(SCRIPT).decode(),
                                     merge_with_name="/srv/asg.sh")
     assert joined == c.render(["mss_clamp"], {}, SCRIPT, "/srv/asg.sh")
-    assert f.cloud_init_user_data(["mss_clamp"], merge_with=SCRIPT.decode(), merge_with_name="/srv/asg.sh") == joined
-    assert f.cloud_init_user_data("mss_clamp") == f.cloud_init_user_data(["mss_clamp"])
+    assert cloud_init_user_data(["mss_clamp"], merge_with=SCRIPT.decode(), merge_with_name="/srv/asg.sh") == joined
+    assert cloud_init_user_data("mss_clamp") == cloud_init_user_data(["mss_clamp"])
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -31,18 +32,14 @@ def test_user_data_alone_and_joined():
 ])
 def test_user_data_errors(kwargs, message):
     with pytest.raises(AnsibleFilterError) as exc:
-        f.cloud_init_user_data(["mss_clamp"], **kwargs)
+        cloud_init_user_data(["mss_clamp"], **kwargs)
     assert message in str(exc.value)
 
 
 def test_parts():
-    text = f.cloud_init_user_data(["mss_clamp"], merge_with=SCRIPT.decode(), merge_with_name="asg.sh")
-    assert [p["filename"] for p in f.cloud_init_parts(text)] == ["asg.sh", "netpath-mtu.cfg"]
+    text = cloud_init_user_data(["mss_clamp"], merge_with=SCRIPT.decode(), merge_with_name="asg.sh")
+    assert [p["filename"] for p in cloud_init_parts(text)] == ["asg.sh", "netpath-mtu.cfg"]
     with pytest.raises(AnsibleFilterError, match="cloud_init_parts: expected a user_data"):
-        f.cloud_init_parts(["x"])
+        cloud_init_parts(["x"])
     with pytest.raises(AnsibleFilterError, match="cloud_init_parts: out is plain text"):
-        f.cloud_init_parts("hello", "out")
-
-
-def test_filters_are_registered():
-    assert set(f.FilterModule().filters()) == {"cloud_init_user_data", "cloud_init_parts"}
+        cloud_init_parts("hello", "out")

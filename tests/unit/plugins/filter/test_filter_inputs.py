@@ -13,6 +13,7 @@ it names); any other exception is a bug at the input boundary (module_utils/sche
 """
 
 import copy
+import importlib
 import importlib.util
 import inspect
 import json
@@ -26,19 +27,18 @@ from ansible.errors import AnsibleFilterError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.netpath.mtu.plugins.filter import cloud_init, k3s, mtu, remediation
-from ansible_collections.netpath.mtu.plugins.filter import report as report_filters
 from ansible_collections.netpath.mtu.plugins.module_utils import cloud_init as cloud_init_utils
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, parsers
 from ansible_collections.netpath.mtu.plugins.module_utils import report as report_utils
 
 HERE = Path(__file__).parent
 MODULE_UTILS_TESTS = HERE.parent / "module_utils"
-FILTERS = dict(mtu.FilterModule().filters())
-FILTERS.update(remediation.FilterModule().filters())
-FILTERS.update(report_filters.FilterModule().filters())
-FILTERS.update(cloud_init.FilterModule().filters())
-FILTERS.update(k3s.FilterModule().filters())
+FILTERS = {name: importlib.import_module("ansible_collections.netpath.mtu.plugins.filter." + name).FilterModule()
+           .filters()[name]
+           for name in ("inner_mtu", "findings", "wireguard_endpoints", "docker_daemon_json",
+                        "docker_networks_too_big", "docker_network_recreate", "remediation_plan", "probe_results",
+                        "report", "report_markdown", "report_html", "report_metrics", "report_gate",
+                        "cloud_init_user_data", "cloud_init_parts", "k3s_config_set")}
 
 # What replaces a field: the wrong type, null, out of range, not a number, text, empty containers.
 BAD = (None, True, -1, 2 ** 64, 1.5, float("nan"), "", "x", "1500", [], {}, [None])
@@ -63,7 +63,7 @@ CLEAN_PROBE = {"dest": "10.1.0.1", "address": "10.1.0.1", "pmtu": 1500, "route_m
                "family": "ipv4", "interface": "eth0", "cached_pmtu": None, "failed": False}
 PROBES = [BLACKHOLE_PROBE, CLEAN_PROBE, FAILED_PROBE]
 FINDINGS = [f for host, facts in sorted(FACTS.items())
-            for f in mtu.findings(facts, [BLACKHOLE_PROBE] if host == "wg-site-a" else [], host)]
+            for f in FILTERS["findings"](facts, [BLACKHOLE_PROBE] if host == "wg-site-a" else [], host)]
 REGISTERED = {"results": [
     dict(BLACKHOLE_PROBE, item="10.2.0.2", changed=False, invocation={"module_args": {"dest": "10.2.0.2"}}),
     dict(CLEAN_PROBE, item={"dest": "10.1.0.1", "peer": "healthy-b"}, changed=False),

@@ -3,7 +3,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter.k3s import k3s_config_set
+from ansible_collections.netpath.mtu.plugins.filter.k3s_config_set import k3s_config_set
 
 PATH = "/etc/rancher/k3s/config.yaml"
 

@@ -3,11 +3,13 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import mtu
+from ansible_collections.netpath.mtu.plugins.filter.findings import findings
+from ansible_collections.netpath.mtu.plugins.filter.inner_mtu import inner_mtu
+from ansible_collections.netpath.mtu.plugins.filter.wireguard_endpoints import wireguard_endpoints
 
 
 @pytest.mark.parametrize(("outer", "layers", "inner"), [
-    (1500, ["vxlan", "wireguard"], 1370),  # the example of plugins/filter/inner_mtu.yml
+    (1500, ["vxlan", "wireguard"], 1370),  # the example of plugins/filter/inner_mtu.py
     (1500, ["wireguard/ipv4"], 1440),
     (1500, ["wireguard6"], 1420),
     (1450, [{"kind": "vxlan", "family": "ipv6"}], 1380),
@@ -18,7 +20,7 @@ from ansible_collections.netpath.mtu.plugins.filter import mtu
     ("1500", [], 1500),
 ])
 def test_inner_mtu(outer, layers, inner):
-    assert mtu.inner_mtu(outer, layers) == inner
+    assert inner_mtu(outer, layers) == inner
 
 
 @pytest.mark.parametrize(("outer", "layers", "message"), [
@@ -28,24 +30,24 @@ def test_inner_mtu(outer, layers, inner):
 ])
 def test_inner_mtu_refuses_bad_input(outer, layers, message):
     with pytest.raises(AnsibleFilterError, match=message):
-        mtu.inner_mtu(outer, layers)
+        inner_mtu(outer, layers)
 
 
 def test_findings_filter_checks_its_input():
     with pytest.raises(AnsibleFilterError, match="^findings: facts: expected a mapping, got 'not facts'$"):
-        mtu.findings("not facts")
+        findings("not facts")
     with pytest.raises(AnsibleFilterError, match="^findings: probes: expected a list or null, got '10.0.0.1'"):
-        mtu.findings({}, probes="10.0.0.1")
+        findings({}, probes="10.0.0.1")
     with pytest.raises(AnsibleFilterError, match=r"^findings: facts.interfaces.eth0.kind: missing$"):
-        mtu.findings({"interfaces": {"eth0": {"mtu": 1500}}})
-    assert mtu.findings({}, [], "h") == []
+        findings({"interfaces": {"eth0": {"mtu": 1500}}})
+    assert findings({}, [], "h") == []
 
 
 def test_wireguard_endpoints_strip_ports_and_brackets():
     facts = {"wireguard": {"wg0": {"peers": [{"endpoint": "10.2.0.2:51820"}, {"endpoint": "[fd00::2]:51820"},
                                              {"endpoint": None}]},
                            "wg1": {"peers": [{"endpoint": "10.2.0.2:51821"}]}}}
-    assert mtu.wireguard_endpoints(facts) == ["10.2.0.2", "fd00::2"]
-    assert mtu.wireguard_endpoints({}) == []
+    assert wireguard_endpoints(facts) == ["10.2.0.2", "fd00::2"]
+    assert wireguard_endpoints({}) == []
     with pytest.raises(AnsibleFilterError, match=r"^wireguard_endpoints: facts: expected a mapping, got \[\] \(list\)"):
-        mtu.wireguard_endpoints([])
+        wireguard_endpoints([])

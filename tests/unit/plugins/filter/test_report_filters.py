@@ -3,13 +3,16 @@
 The functions themselves are tested in tests/unit/plugins/module_utils/test_report.py.
 """
 
+import importlib
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import report as report_filters
 from ansible_collections.netpath.mtu.plugins.module_utils import report
 
-FILTERS = report_filters.FilterModule().filters()
+FILTERS = {name: importlib.import_module("ansible_collections.netpath.mtu.plugins.filter." + name).FilterModule()
+           .filters()[name]
+           for name in ("probe_results", "report", "report_markdown", "report_html", "report_metrics", "report_gate")}
 
 
 @pytest.fixture

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import mtu as filters
+from ansible_collections.netpath.mtu.plugins.filter.docker_daemon_json import docker_daemon_json
+from ansible_collections.netpath.mtu.plugins.filter.docker_network_recreate import docker_network_recreate
+from ansible_collections.netpath.mtu.plugins.filter.docker_networks_too_big import docker_networks_too_big
 from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, gather, parsers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -308,21 +310,21 @@ def test_a_broken_daemon_json_is_named_in_the_facts():
 
 def test_the_filters_take_the_facts_part_or_its_networks():
     part = {"networks": networks()}
-    assert filters.docker_networks_too_big(part, "1450", "eth0") == filters.docker_networks_too_big(
+    assert docker_networks_too_big(part, "1450", "eth0") == docker_networks_too_big(
         part["networks"], 1450, "eth0")
-    assert filters.docker_networks_too_big({"networks": None}, 1450) == []
-    plan = filters.docker_network_recreate(by_name(networks(), "ovdefault"), 1450, part, True)
+    assert docker_networks_too_big({"networks": None}, 1450) == []
+    plan = docker_network_recreate(by_name(networks(), "ovdefault"), 1450, part, True)
     assert plan["problems"] == [] and plan["create"][-1] == "ovdefault"
-    assert filters.docker_daemon_json(None, 1450)["content"] == '{\n  "mtu": 1450\n}\n'
+    assert docker_daemon_json(None, 1450)["content"] == '{\n  "mtu": 1450\n}\n'
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: filters.docker_daemon_json("{}", "big"), "docker_daemon_json: mtu=big is not allowed"),
-    (lambda: filters.docker_daemon_json(42, 1450), "expected the text of daemon.json"),
-    (lambda: filters.docker_networks_too_big("nets", 1450),
+    (lambda: docker_daemon_json("{}", "big"), "docker_daemon_json: mtu=big is not allowed"),
+    (lambda: docker_daemon_json(42, 1450), "expected the text of daemon.json"),
+    (lambda: docker_networks_too_big("nets", 1450),
      "docker_networks_too_big: networks: expected a list or null, got 'nets'"),
-    (lambda: filters.docker_networks_too_big([], 100), "mtu=100 is outside 1280..65535"),
-    (lambda: filters.docker_network_recreate({}, 1450), r"docker_network_recreate: network.name: missing"),
+    (lambda: docker_networks_too_big([], 100), "mtu=100 is outside 1280..65535"),
+    (lambda: docker_network_recreate({}, 1450), r"docker_network_recreate: network.name: missing"),
 ])
 def test_the_filters_refuse_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):

@@ -4,7 +4,8 @@ accept rules an nftables configuration's include can insert at boot."""
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import mss_clamp_saved as filters
+from ansible_collections.netpath.mtu.plugins.filter.iptables_clamp_lines import iptables_clamp_lines
+from ansible_collections.netpath.mtu.plugins.filter.nft_rules_by_conf import nft_rules_by_conf
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp_saved as saved
 
 CLAMP = "-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"
@@ -72,11 +73,11 @@ def test_nft_rules_by_conf_splits_by_table():
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: filters.iptables_clamp_lines(["-A x"], "netpath.mtu"),
+    (lambda: iptables_clamp_lines(["-A x"], "netpath.mtu"),
      "iptables_clamp_lines: the iptables-save text must be text, got list"),
-    (lambda: filters.iptables_clamp_lines("", ""), "iptables_clamp_lines: the comment must be a non-empty string"),
-    (lambda: filters.nft_rules_by_conf("inet filter x", ""), "nft_rules_by_conf: the rules must be a list"),
-    (lambda: filters.nft_rules_by_conf([], 3), "nft_rules_by_conf: the nftables configuration must be text, got int"),
+    (lambda: iptables_clamp_lines("", ""), "iptables_clamp_lines: the comment must be a non-empty string"),
+    (lambda: nft_rules_by_conf("inet filter x", ""), "nft_rules_by_conf: the rules must be a list"),
+    (lambda: nft_rules_by_conf([], 3), "nft_rules_by_conf: the nftables configuration must be text, got int"),
 ])
 def test_the_filters_name_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=message):

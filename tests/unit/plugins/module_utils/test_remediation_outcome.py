@@ -3,7 +3,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.filter import remediation_outcome as filters
+from ansible_collections.netpath.mtu.plugins.filter.still_found import still_found
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation_outcome as outcome
 
@@ -39,4 +39,4 @@ def test_still_found_uses_the_plans_keys():
 ])
 def test_bad_input_names_the_field(covers, findings, message):
     with pytest.raises(AnsibleFilterError, match=message):
-        filters.still_found(covers, findings)
+        still_found(covers, findings)

@@ -1,7 +1,50 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filter k3s_config_set (documented in k3s_config_set.yml)."""
+
+DOCUMENTATION = r"""
+name: k3s_config_set
+version_added: 0.1.0
+author: netpath.mtu developers (@netpath)
+short_description: Set one top-level key of k3s's config.yaml, keeping the rest of the file
+description:
+  - Returns the text of a k3s config file (C(/etc/rancher/k3s/config.yaml)) with one top-level
+    key set, every other line, comment and blank line kept as it was. A missing key is added at
+    the end.
+  - Fails naming the file when the text is not YAML, when its top level is not a mapping, when
+    the key is set more than once or is a list or a mapping, or when the change would alter
+    any other setting.
+positional: key, value, path
+options:
+  _input:
+    description: The file's text.
+    type: str
+    required: true
+  key:
+    description: The setting, for example V(flannel-iface).
+    type: str
+    required: true
+  value:
+    description: Its new value, a string (quoted in the file when YAML would read it otherwise).
+    type: str
+    required: true
+  path:
+    description: The file's path, for error messages.
+    type: str
+    default: the k3s config
+"""
+
+EXAMPLES = r"""
+# "node-ip: 100.64.0.1\nflannel-iface: tailscale0  # mesh\n" ->
+# "node-ip: 100.64.0.1\nflannel-iface: eth0  # mesh\n"
+new_config: "{{ old_config | netpath.mtu.k3s_config_set('flannel-iface', 'eth0', '/etc/rancher/k3s/config.yaml') }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The new text of the file.
+  type: str
+"""
 
 import yaml
 from ansible.errors import AnsibleFilterError

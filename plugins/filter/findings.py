@@ -1,0 +1,102 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+name: findings
+version_added: 0.1.0
+author: netpath.mtu developers (@netpath)
+short_description: Turn netpath.mtu facts and probe results into findings
+description:
+  - Runs every rule of the collection over a host's C(ansible_facts.netpath_mtu) (from
+    M(netpath.mtu.mtu_facts)) and the results of M(netpath.mtu.pmtu_probe), and returns the
+    findings, errors first.
+  - "The ids are stable: V(pmtu_blackhole), V(mtu_exceeds_underlay), V(double_encapsulation),
+    V(flannel_over_tunnel), V(docker_mtu_exceeds_uplink), V(missing_mss_clamp),
+    V(icmp_too_big_blocked), V(rp_filter_strict), V(softirq_single_core), V(udp_buffer_errors),
+    V(conntrack_drops), V(fifo_qdisc), V(wireguard_stale_handshake), V(wireguard_no_keepalive)."
+  - "The facts and probes are checked first against their shapes (docs/schema.md in the
+    collection): a field that does not fit fails the filter naming its path and what was expected,
+    e.g. C(findings: facts.interfaces.eth0.kind: missing)."
+options:
+  _input:
+    description: The facts, C(ansible_facts.netpath_mtu).
+    type: dict
+    required: true
+  probes:
+    description: Results of M(netpath.mtu.pmtu_probe) (failed probes are ignored).
+    type: list
+    elements: dict
+  host:
+    description: Host name to put in each finding.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Name what is wrong on this host
+  ansible.builtin.set_fact:
+    netpath_findings: >-
+      {{ ansible_facts.netpath_mtu | netpath.mtu.findings(probes=probes.results, host=inventory_hostname) }}
+"""
+
+RETURN = r"""
+_value:
+  description: The findings.
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The finding's stable id.
+      type: str
+    severity:
+      description:
+        - V(error), V(warning) or V(info).
+        - V(info) also marks a fault that is fixed for now - a C(pmtu_blackhole) under a WireGuard tunnel
+          that fits the measured path, a C(docker_mtu_exceeds_uplink) whose daemon.json MTU fits the uplink
+          with an MSS clamp on FORWARD (Docker's restart is left).
+      type: str
+    host:
+      description: The host.
+      type: str
+    interface:
+      description: The interface it concerns, or null.
+      type: str
+    evidence:
+      description: The values that raised it, naming the interfaces.
+      type: dict
+    explanation:
+      description: One paragraph on what is wrong and why it matters.
+      type: str
+    fix:
+      description:
+        - What fixes it, decided by the one table of fixes (module_utils/remediation.py) that the
+          remediate playbook applies as well, so the report and remediate never differ.
+        - C(actions), a list, in the order to apply; each action names a role (C(role), e.g.
+          C(netpath.mtu.mss_clamp)) or a module (C(module), e.g. C(ansible.posix.sysctl)), never both,
+          and C(vars), the role's variables or the module's options, as remediate passes them.
+        - C(manual), what a human should do where no role or module of ours fixes it (C(actions) is
+          then empty), else null.
+      type: dict
+      sample:
+        actions:
+          - {role: netpath.mtu.docker_mtu, vars: {docker_mtu: 1450, docker_mtu_restart: false}}
+          - {role: netpath.mtu.mss_clamp, vars: {mss_clamp_chain: FORWARD, mss_clamp_mss: pmtu}}
+        manual: null
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
+from ansible_collections.netpath.mtu.plugins.module_utils import schema
+
+
+def findings(facts, probes=None, host=None):
+    schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "findings")
+    schema.check(probes, schema.PROBES_OR_NONE, "probes", AnsibleFilterError, "findings")
+    schema.check(host, schema.HOST, "host", AnsibleFilterError, "findings")
+    return rules.evaluate(facts, probes, host)
+
+
+class FilterModule:
+    def filters(self):
+        return {"findings": findings}
