@@ -10,6 +10,8 @@ import pytest
 
 markdown_it = pytest.importorskip("markdown_it")
 
+from docsite_rst import anchor  # noqa: E402  (only where markdown_it is)
+
 REPO = Path(__file__).resolve().parents[2]
 SKIP = {".git", ".cache", ".venv", "node_modules", "output", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
@@ -21,15 +23,6 @@ def markdown_files():
 
 def tokens(path):
     return markdown_it.MarkdownIt("commonmark").enable("table").parse(path.read_text(encoding="utf-8"))
-
-
-def anchor(title, seen):
-    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens, a
-    number after a repeated one."""
-    slug = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
-    count = seen.get(slug, 0)
-    seen[slug] = count + 1
-    return slug if not count else "%s-%d" % (slug, count)
 
 
 def anchors(path):
