@@ -148,7 +148,7 @@ EXAMPLES = r"""
            docker_mtu=1450) }}
     mode: "0600"
 
-- name: A #cloud-config alone, nftables
+- name: "A #cloud-config alone, nftables"
   ansible.builtin.set_fact:
     user_data: "{{ ['mss_clamp'] | netpath.mtu.cloud_init_user_data(mss_clamp_backend='nftables') }}"
 """
