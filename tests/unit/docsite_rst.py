@@ -123,7 +123,7 @@ class Page:
         label_text = text.replace("<", "\\<").replace("`", "\\`")
         if re.match(r"^[a-z][a-z0-9+.-]*:", href):
             return "`%s <%s>`__" % (label_text, href) if text != href else href
-        target, _, fragment = href.partition("#")
+        target, fragment = href.partition("#")[::2]
         path = posixpath.normpath(posixpath.join("docs", target)) if target else "docs/%s.md" % self.name
         page = posixpath.basename(path)[:-3] if path.startswith("docs/") and path.endswith(".md") else None
         if page is not None and page in self.pages and posixpath.dirname(path) == "docs":
@@ -173,8 +173,8 @@ class Page:
             elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
                 index += 1  # a comment for whoever edits the Markdown
             else:
-                raise ConversionError("%s.md line %s: no RST for %s" % (self.name, (token.map or ["?"])[0] + 1,
-                                                                         token.type))
+                line = token.map[0] + 1 if token.map else "?"
+                raise ConversionError("%s.md line %s: no RST for %s" % (self.name, line, token.type))
         return lines
 
     def _matching(self, index):

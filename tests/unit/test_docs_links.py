@@ -45,7 +45,7 @@ def broken_links(path):
     for href in links(path):
         if re.match(r"^[a-z][a-z0-9+.-]*:", href):
             continue  # http:, https:, mailto:
-        target, _, fragment = href.partition("#")
+        target, fragment = href.partition("#")[::2]
         resolved = (path.parent / unquote(target)).resolve() if target else path
         if not resolved.exists():
             broken.append("%s: no such file" % href)

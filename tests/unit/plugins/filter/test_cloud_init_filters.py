@@ -16,7 +16,7 @@ def test_user_data_alone_and_joined():
     text = cloud_init_user_data(["mss_clamp"], docker_mtu=1450)
     assert text == c.render(["mss_clamp"], {"docker_mtu": 1450})
     joined = cloud_init_user_data(["mss_clamp"], merge_with_b64=base64.b64encode(SCRIPT).decode(),
-                                    merge_with_name="/srv/asg.sh")
+                                  merge_with_name="/srv/asg.sh")
     assert joined == c.render(["mss_clamp"], {}, SCRIPT, "/srv/asg.sh")
     assert cloud_init_user_data(["mss_clamp"], merge_with=SCRIPT.decode(), merge_with_name="/srv/asg.sh") == joined
     assert cloud_init_user_data("mss_clamp") == cloud_init_user_data(["mss_clamp"])
