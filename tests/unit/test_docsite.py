@@ -49,3 +49,8 @@ def test_links_between_pages_become_references_and_others_github_links():
 def test_markdown_it_cannot_convert_fails_the_conversion():
     with pytest.raises(docsite_rst.ConversionError, match="no RST for"):
         docsite_rst.Page("x", "# X\n\n> a quote\n", {"x"}).rst()
+
+
+def test_every_page_is_where_galaxy_reads_it():
+    """Galaxy's documentation view shows the .md files of docs/ itself, none deeper."""
+    assert sorted(str(path.relative_to(DOCS)) for path in DOCS.rglob("*.md") if path.parent != DOCS) == []
