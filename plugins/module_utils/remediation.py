@@ -7,8 +7,11 @@ fix_for() decides the fix of each finding; findings.py fills every finding's `fi
 plan() (what the remediate playbook applies) builds on it, so the report and remediate cannot
 disagree. A fix, as data:
 
-    {"actions": [ACTION, ...], "manual": None}        what remediate applies, in this order
-    {"actions": [], "manual": "what a human should do"} no role or module of ours fixes it
+    {"actions": [ACTION, ...], "manual": None, "command": CMD, "runbook": URL}
+        what remediate applies, in this order; CMD the remediate run that applies it to this host
+        (--check --diff: drop --check to apply)
+    {"actions": [], "manual": "what a human should do", "command": CMD or None, "runbook": URL}
+        no role of ours applies it; CMD the module call that does, where one does (None otherwise)
 
     ACTION = {"role": "netpath.mtu.mss_clamp", "vars": {"mss_clamp_chain": "FORWARD", ...}}
            | {"module": "ansible.posix.sysctl", "vars": {"name": "net.core.rmem_max", "value": "8388608"}}
@@ -17,6 +20,9 @@ An action names a role or a module (never both) by its fully qualified name, wit
 (role) or options (module) that remediate passes to it as they are. Every name in `vars` is declared
 in that role's meta/argument_specs.yml or that module's argument_spec (a unit test checks it).
 """
+
+import json
+import shlex
 
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN_MTU
 
@@ -45,6 +51,25 @@ MANUAL = {
     "docker_mtu_exceeds_uplink": "restart Docker when it suits you, so that it takes the MTU daemon.json already "
                                  "sets (remediate does with netpath_remediate_allow_restart: true)",
 }
+
+# Where a report links each finding's runbook: the published docs (galaxy.yml's `documentation`,
+# which a unit test holds this to), since report.html and report.md are read wherever they were
+# copied to, far from any checkout of the docs.
+RUNBOOK_URL = "https://github.com/netpath/netpath.mtu/blob/main/docs/runbooks/%s.md"
+RUNBOOKS = {
+    "pmtu_blackhole": "wireguard-black-hole", "mtu_exceeds_underlay": "wireguard-black-hole",
+    "icmp_too_big_blocked": "wireguard-black-hole",
+    "docker_mtu_exceeds_uplink": "container-requests-time-out", "missing_mss_clamp": "container-requests-time-out",
+    "flannel_over_tunnel": "flannel-over-a-tunnel", "double_encapsulation": "flannel-over-a-tunnel",
+    "rp_filter_strict": "wireguard-is-slow", "udp_buffer_errors": "wireguard-is-slow",
+    "softirq_single_core": "wireguard-is-slow", "fifo_qdisc": "wireguard-is-slow",
+    "conntrack_drops": "wireguard-is-slow",
+    "wireguard_stale_handshake": "wireguard-is-slow", "wireguard_no_keepalive": "wireguard-is-slow",
+}
+# The runbook of a finding id this table does not know yet: the one that starts from the symptom.
+GENERAL_RUNBOOK = "large-transfers-hang"
+HOST_PLACEHOLDER = "<host>"
+INVENTORY_PLACEHOLDER = "<inventory>"
 
 LOOSE_RP_FILTER = "2"
 # What the fix for UDP buffer errors raises net.core.rmem_max and wmem_max to (8 MiB).
@@ -104,12 +129,57 @@ def _actions(finding, allow_restart):
     return None
 
 
+def _manual(finding):
+    evidence = finding.get("evidence") or {}
+    if finding["id"] == "docker_mtu_exceeds_uplink" and evidence.get("default_bridge") is False:
+        return ("make the network %s again with -o com.docker.network.driver.mtu=%s when it suits you (a restart of "
+                "Docker does not change it)" % (evidence.get("network") or evidence.get("bridge"),
+                                                evidence.get("uplink_mtu")))
+    return MANUAL.get(finding["id"], "see the finding's explanation")
+
+
+def remediate_command(finding, allow_restart=False):
+    """The remediate run that applies the fix of this finding (of its id) on its host alone, in check
+    mode first. The limit keeps localhost, where remediate writes its summary."""
+    extra = {"netpath_remediate_only": [finding["id"]]}
+    if allow_restart:
+        extra["netpath_remediate_allow_restart"] = True
+    return "ansible-playbook -i %s netpath.mtu.remediate --limit %s -e %s --check --diff" % (
+        INVENTORY_PLACEHOLDER, shlex.quote("%s,localhost" % (finding.get("host") or HOST_PLACEHOLDER)),
+        shlex.quote(json.dumps(extra)))
+
+
+def _module_command(finding):
+    """The ad-hoc module call for a fix no role of ours applies, where a module does it; else None."""
+    fid, evidence = finding["id"], finding.get("evidence") or {}
+    host = shlex.quote(finding.get("host") or HOST_PLACEHOLDER)
+    if fid == "mtu_exceeds_underlay" and finding.get("interface") and evidence.get("max_inner_mtu"):
+        return "ansible %s -i %s -b -m netpath.mtu.link_mtu -a %s --check --diff" % (
+            host, INVENTORY_PLACEHOLDER, shlex.quote("name=%s mtu=%s" % (finding["interface"],
+                                                                          evidence["max_inner_mtu"])))
+    if fid == "docker_mtu_exceeds_uplink" and evidence.get("default_bridge") is not False:
+        return remediate_command(finding, allow_restart=True)
+    if fid == "udp_buffer_errors":
+        # read-only here (a container): the machine that hosts its network namespace sets them
+        return "ansible <machine-hosting-%s> -i %s -b -m ansible.posix.sysctl -a %s --check --diff" % (
+            finding.get("host") or HOST_PLACEHOLDER, INVENTORY_PLACEHOLDER,
+            shlex.quote("name=net.core.rmem_max value=%d sysctl_file=/etc/sysctl.d/90-netpath-mtu.conf"
+                        % UDP_BUFFER_BYTES))
+    return None
+
+
+def runbook_for(fid):
+    return RUNBOOK_URL % RUNBOOKS.get(fid, GENERAL_RUNBOOK)
+
+
 def fix_for(finding, allow_restart=False):
     """The fix of one finding (see the module's docstring); allow_restart as remediate's."""
     actions = _actions(finding, allow_restart)
     if actions is None:
-        return {"actions": [], "manual": MANUAL.get(finding["id"], "see the finding's explanation")}
-    return {"actions": actions, "manual": None}
+        return {"actions": [], "manual": _manual(finding), "command": _module_command(finding),
+                "runbook": runbook_for(finding["id"])}
+    return {"actions": actions, "manual": None, "command": remediate_command(finding, allow_restart),
+            "runbook": runbook_for(finding["id"])}
 
 
 def finding_key(finding):

@@ -1,6 +1,8 @@
 """The remediate plan: which fix answers which finding, in which order, and what is left to a human."""
 
 import importlib
+import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,52 @@ def test_every_variable_a_fix_names_is_declared():
                 undeclared = set(action["vars"]) - declared(action)
                 assert not undeclared, "%s: %s names %s, not in its argument spec" % (
                     sample[0], action.get("role") or action.get("module"), sorted(undeclared))
+
+
+REPO = Path(__file__).parents[4]
+
+
+def test_every_finding_id_has_its_runbook_and_the_index_agrees():
+    assert sorted(remediation.RUNBOOKS) == sorted(findings.IDS)
+    index = (REPO / "docs" / "runbooks" / "README.md").read_text()
+    for fid, page in remediation.RUNBOOKS.items():
+        assert (REPO / "docs" / "runbooks" / (page + ".md")).is_file(), page
+        (row,) = [line for line in index.splitlines() if "`%s`" % fid in line and "| [" in line]
+        assert "(%s.md)" % page in row, "%s: the runbook index gives another page than %s" % (fid, page)
+
+
+def test_runbook_links_are_the_published_docs():
+    documentation = yaml.safe_load((REPO / "galaxy.yml").read_text())["documentation"]
+    # galaxy.yml names the docs folder (tree/...); a file in it is at blob/... on the same branch
+    assert documentation.replace("/tree/", "/blob/") + "/runbooks/%s.md" == remediation.RUNBOOK_URL
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: "%s-%s-%s" % (s[0], s[1], s[2]))
+def test_every_fix_names_its_runbook_and_a_command_that_runs_as_given(sample):
+    finding = dict(reported(sample), host="node 1")  # a name that needs quoting
+    fix = remediation.fix_for(finding)
+    assert fix["runbook"] == remediation.RUNBOOK_URL % remediation.RUNBOOKS[sample[0]]
+    if fix["actions"]:
+        argv = shlex.split(fix["command"])
+        assert argv[:4] == ["ansible-playbook", "-i", "<inventory>", "netpath.mtu.remediate"]
+        assert argv[argv.index("--limit") + 1] == "node 1,localhost"
+        assert json.loads(argv[argv.index("-e") + 1]) == {"netpath_remediate_only": [sample[0]]}
+        assert argv[-2:] == ["--check", "--diff"]
+    elif fix["command"]:
+        assert shlex.split(fix["command"])[-2:] == ["--check", "--diff"]
+
+
+def test_the_commands_of_fixes_no_role_applies():
+    # a VXLAN over its underlay: the module call, with the MTU that fits
+    vxlan = remediation.fix_for(dict(reported(SAMPLES[4]), host="n1"))
+    assert "-m netpath.mtu.link_mtu -a 'name=vxlan0 mtu=1400'" in vxlan["command"]
+    assert set(argument_spec_of("netpath.mtu.link_mtu")) >= {"name", "mtu"}
+    # Docker waiting for a restart: the remediate run that allows it
+    waiting = remediation.fix_for(findings.finding("docker_mtu_exceeds_uplink", "info", "docker0",
+                                                   {"uplink_mtu": 1450}, "why"))
+    argv = shlex.split(waiting["command"])
+    assert json.loads(argv[argv.index("-e") + 1]) == {"netpath_remediate_only": ["docker_mtu_exceeds_uplink"],
+                                                       "netpath_remediate_allow_restart": True}
+    assert "--limit '<host>,localhost'" in waiting["command"]  # no host known: the placeholder
+    # a pinned core: nothing of ours runs it, the runbook says what to do
+    assert remediation.fix_for(reported(("softirq_single_core", "warning", None, {"cpu": 0})))["command"] is None
