@@ -10,7 +10,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils import findings as rul
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation, schema
 
 
-def remediation_plan(findings, only=None, skip=None, allow_restart=False):
+def remediation_plan(findings, only=None, skip=None, allow_restart=False, os_family=None):
     schema.check(findings, schema.FINDINGS, "findings", AnsibleFilterError, "remediation_plan")
     try:
         # -e netpath_remediate_allow_restart=false arrives as the string "false": bool() of it is True
@@ -27,7 +27,10 @@ def remediation_plan(findings, only=None, skip=None, allow_restart=False):
         if unknown:
             raise AnsibleFilterError("remediation_plan: %s names unknown finding ids %s; known: %s"
                                      % (name, ", ".join(map(str, unknown)), ", ".join(rules.IDS)))
-    return remediation.plan(findings, only or None, skip or None, allow_restart)
+    if os_family is not None and not isinstance(os_family, str):
+        raise AnsibleFilterError("remediation_plan: os_family=%r is not a string (ansible_facts.os_family)"
+                                 % (os_family,))
+    return remediation.plan(findings, only or None, skip or None, allow_restart, os_family)
 
 
 class FilterModule:
