@@ -314,10 +314,11 @@ def _step_effects(kind, variables, os_family):
             effects.append("restart wg-quick@%s.service" % iface)
         return effects
     if kind == "docker_mtu":
-        effects = ['write "mtu": %s to %s (keeping a backup of a file already there)' % (values.get("docker_mtu", "auto"),
-                                                                          values["docker_mtu_daemon_json"])]
+        effects = ['write "mtu": %s to %s (keeping a backup of a file already there)'
+                   % (values.get("docker_mtu", "auto"), values["docker_mtu_daemon_json"])]
         effects.append("restart Docker through what runs it (containers stop unless live-restore is on)"
-                       if values["docker_mtu_restart"] else "no restart of Docker: it takes the MTU when it next starts")
+                       if values["docker_mtu_restart"]
+                       else "no restart of Docker: it takes the MTU when it next starts")
         return effects
     if kind == "qdisc":
         ifaces = ", ".join(values.get("qdisc_interfaces") or [])

@@ -35,7 +35,7 @@ FACTS = {"interfaces": {"eth0": {"kind": "physical", "mtu": 1450, "state": "up",
 def check_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("check-mode")
     # no k3s group, no group the playbook could make: a pattern warning would name one
-    (work / "inventory.ini").write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % PYTHON)
+    (work / "inventory.ini").write_text(f"localhost ansible_connection=local ansible_python_interpreter={PYTHON}\n")
     found = findings.evaluate(FACTS, [], "localhost")
     assert [(f["id"], f["severity"]) for f in found] == [("docker_mtu_exceeds_uplink", "warning"),
                                                           ("missing_mss_clamp", "warning")]
