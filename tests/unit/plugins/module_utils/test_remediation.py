@@ -261,3 +261,37 @@ def test_the_commands_of_fixes_no_role_applies():
     assert "--limit '<host>,localhost'" in waiting["command"]  # no host known: the placeholder
     # a pinned core: nothing of ours runs it, the runbook says what to do
     assert remediation.fix_for(reported(("softirq_single_core", "warning", None, {"cpu": 0})))["command"] is None
+
+
+def test_the_side_effects_name_what_the_roles_install_enable_and_write():
+    for family, keep in remediation.IPTABLES_PERSISTENCE.items():
+        role_vars = yaml.safe_load((ROLES / "mss_clamp" / "vars" / (family + ".yml")).read_text())
+        assert keep["packages"] == role_vars["__mss_clamp_iptables_packages"]
+        assert keep["services"] == role_vars["__mss_clamp_iptables_services"]
+        assert keep["files"] == role_vars["__mss_clamp_iptables_files"]
+        assert keep["debconf"] == [answer["question"] for answer in role_vars["__mss_clamp_debconf"]]
+        assert keep["nftables_conf"] == role_vars["__mss_clamp_nftables_conf_default"]
+    for name, value in remediation.ROLE_DEFAULTS.items():
+        role = next(r for r in ("mss_clamp", "docker_mtu", "qdisc", "flannel_iface") if name.startswith(r))
+        assert yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text())[name] == value, name
+    playbook = (ROLES.parent / "playbooks" / "remediate.yml").read_text()
+    assert "sysctl_file: %s" % remediation.SYSCTL_FILE in playbook
+
+
+def test_the_plan_lists_its_side_effects_in_order():
+    plan = remediation.plan([f("docker_mtu_exceeds_uplink", "docker0", uplink_mtu=1450),
+                             f("rp_filter_strict", "eth0")], os_family="Debian")
+    effects = plan["side_effects"]
+    assert effects[0] == "write /etc/sysctl.d/90-netpath-mtu.conf (net.ipv4.conf.eth0.rp_filter=2) and apply it live"
+    assert effects[1].startswith("add a TCPMSS rule to FORWARD")
+    (iptables,) = [e for e in effects if "iptables-persistent" in e]
+    assert "preseed debconf iptables-persistent/autosave_v4" in iptables and "enable netfilter-persistent" in iptables
+    assert "/etc/iptables/rules.v4" in iptables and "sysconfig" not in " ".join(effects)
+    assert effects[-1] == "no restart of Docker: it takes the MTU when it next starts"
+    restart = remediation.plan([f("docker_mtu_exceeds_uplink", "docker0", uplink_mtu=1450)], allow_restart=True)
+    assert any(e.startswith("restart Docker") for e in restart["side_effects"])
+    # a family the table does not know: both are listed, each named
+    assert any(e.startswith("on RedHat, ") for e in restart["side_effects"])
+    assert remediation.plan([])["side_effects"] == []
+    flannel = remediation.plan([f("flannel_over_tunnel", "flannel.1", physical="eth0")])["side_effects"]
+    assert flannel[0] == "write flannel-iface: eth0 to /etc/rancher/k3s/config.yaml" and "restart k3s" in flannel[1]
