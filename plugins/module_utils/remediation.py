@@ -155,8 +155,8 @@ def _module_command(finding):
     host = shlex.quote(finding.get("host") or HOST_PLACEHOLDER)
     if fid == "mtu_exceeds_underlay" and finding.get("interface") and evidence.get("max_inner_mtu"):
         return "ansible %s -i %s -b -m netpath.mtu.link_mtu -a %s --check --diff" % (
-            host, INVENTORY_PLACEHOLDER, shlex.quote("name=%s mtu=%s" % (finding["interface"],
-                                                                          evidence["max_inner_mtu"])))
+            host, INVENTORY_PLACEHOLDER,
+            shlex.quote("name=%s mtu=%s" % (finding["interface"], evidence["max_inner_mtu"])))
     if fid == "docker_mtu_exceeds_uplink" and evidence.get("default_bridge") is not False:
         return remediate_command(finding, allow_restart=True)
     if fid == "udp_buffer_errors":
@@ -326,8 +326,8 @@ def _step_effects(kind, variables, os_family):
                    "write /etc/systemd/system/netpath-qdisc@.service and %s/<interface>.conf, enable a "
                    "netpath-qdisc@ unit per interface (it sets the qdisc at boot)" % values["qdisc_config_dir"]]
         if values["qdisc_default"]:
-            effects.append("write net.core.default_qdisc=%s to %s and apply it live" % (values["qdisc_kind"],
-                                                                                       values["qdisc_sysctl_file"]))
+            effects.append("write net.core.default_qdisc=%s to %s and apply it live"
+                           % (values["qdisc_kind"], values["qdisc_sysctl_file"]))
         return effects
     if kind == "flannel_iface":
         return ["write flannel-iface: %s to %s" % (values["flannel_iface"], values["flannel_iface_k3s_config"]),

@@ -256,8 +256,8 @@ def test_the_commands_of_fixes_no_role_applies():
     waiting = remediation.fix_for(findings.finding("docker_mtu_exceeds_uplink", "info", "docker0",
                                                    {"uplink_mtu": 1450}, "why"))
     argv = shlex.split(waiting["command"])
-    assert json.loads(argv[argv.index("-e") + 1]) == {"netpath_remediate_only": ["docker_mtu_exceeds_uplink"],
-                                                       "netpath_remediate_allow_restart": True}
+    assert json.loads(argv[argv.index("-e") + 1]) == {
+        "netpath_remediate_only": ["docker_mtu_exceeds_uplink"], "netpath_remediate_allow_restart": True}
     assert "--limit '<host>,localhost'" in waiting["command"]  # no host known: the placeholder
     # a pinned core: nothing of ours runs it, the runbook says what to do
     assert remediation.fix_for(reported(("softirq_single_core", "warning", None, {"cpu": 0})))["command"] is None
