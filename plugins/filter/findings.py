@@ -54,6 +54,9 @@ _value:
         - V(info) also marks a fault that is fixed for now - a C(pmtu_blackhole) under a WireGuard tunnel
           that fits the measured path, a C(docker_mtu_exceeds_uplink) whose daemon.json MTU fits the uplink
           with an MSS clamp on FORWARD (Docker's restart is left).
+        - A fault on an interface that carries nothing now (down, and for a bridge with no interface
+          attached, such as a C(docker0) with no container) is at most V(warning), and its evidence has
+          C(affects_now=false); its explanation says when it will bite.
       type: str
     host:
       description: The host.
@@ -76,12 +79,21 @@ _value:
           and C(vars), the role's variables or the module's options, as remediate passes them.
         - C(manual), what a human should do where no role or module of ours fixes it (C(actions) is
           then empty), else null.
+        - C(command) (added in 0.2.0), the command that applies it on this host, in check mode (drop
+          C(--check) to apply) - the remediate run limited to the host and the finding id where a role
+          applies it, the module call where only a module does - or null where only a human can.
+          C(<inventory>) is the user's to fill in.
+        - C(runbook) (added in 0.2.0), the URL of its runbook in the published docs.
       type: dict
       sample:
         actions:
           - {role: netpath.mtu.docker_mtu, vars: {docker_mtu: 1450, docker_mtu_restart: false}}
           - {role: netpath.mtu.mss_clamp, vars: {mss_clamp_chain: FORWARD, mss_clamp_mss: pmtu}}
         manual: null
+        command: >-
+          ansible-playbook -i <inventory> netpath.mtu.remediate --limit co-node,localhost
+          -e '{"netpath_remediate_only": ["docker_mtu_exceeds_uplink"]}' --check --diff
+        runbook: https://github.com/netpath/netpath.mtu/blob/main/docs/runbook-container-requests-time-out.md
 """
 
 from ansible.errors import AnsibleFilterError

@@ -34,7 +34,7 @@ description:
   - "The findings are checked first against their shape (docs/schema.md in the collection): a
     field that does not fit fails the filter naming its path, e.g. C(remediation_plan:
     findings[3].severity: 'fatal' is not one of error, warning, info)."
-positional: only, skip, allow_restart
+positional: only, skip, allow_restart, os_family
 options:
   _input:
     description: One host's findings.
@@ -56,6 +56,12 @@ options:
         anything else fails, naming the value.
     type: bool
     default: false
+  os_family:
+    description:
+      - The host's C(ansible_facts.os_family), which names the packages, services and files of
+        C(side_effects) (V(Debian) or V(RedHat)); omitted or another family, both are listed.
+    type: str
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -71,6 +77,10 @@ _value:
       C(fix); C(sysctl) maps sysctl names to values, from the C(ansible.posix.sysctl) actions),
       C(covers) (fix -> the findings it answers, as C(id@interface)), C(manual) (findings that need a human,
       each with C(finding) and C(what)), C(left) (findings the user left out).
+    - C(side_effects) (added in 0.2.0) lists every change the steps make to the host, one sentence
+      each, in the order they run - packages installed and debconf answers preseeded (the MSS clamp's
+      persistence), services enabled or restarted, files written, settings changed live - so that the
+      plan shows them before anything runs.
   type: dict
 """
 
@@ -81,7 +91,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils import findings as rul
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation, schema
 
 
-def remediation_plan(findings, only=None, skip=None, allow_restart=False):
+def remediation_plan(findings, only=None, skip=None, allow_restart=False, os_family=None):
     schema.check(findings, schema.FINDINGS, "findings", AnsibleFilterError, "remediation_plan")
     try:
         # -e netpath_remediate_allow_restart=false arrives as the string "false": bool() of it is True
@@ -98,7 +108,10 @@ def remediation_plan(findings, only=None, skip=None, allow_restart=False):
         if unknown:
             raise AnsibleFilterError("remediation_plan: %s names unknown finding ids %s; known: %s"
                                      % (name, ", ".join(map(str, unknown)), ", ".join(rules.IDS)))
-    return remediation.plan(findings, only or None, skip or None, allow_restart)
+    if os_family is not None and not isinstance(os_family, str):
+        raise AnsibleFilterError("remediation_plan: os_family=%r is not a string (ansible_facts.os_family)"
+                                 % (os_family,))
+    return remediation.plan(findings, only or None, skip or None, allow_restart, os_family)
 
 
 class FilterModule:

@@ -23,9 +23,20 @@ STALE_HANDSHAKE_SECONDS = 300
 SOFTIRQ_SHARE = 0.9
 SOFTIRQ_MIN_EVENTS = 1000000
 FIFO_QDISCS = ("pfifo_fast", "pfifo", "bfifo", "pfifo_head_drop")
+# Operational states (ip link's operstate) of an interface that carries nothing now.
+DOWN_STATES = ("down", "lowerlayerdown", "notpresent")
+# The highest severity of a fault that affects nothing yet: it will bite, it does not now.
+LATENT_SEVERITY = "warning"
 
 
-def finding(fid, severity, interface, evidence, explanation):
+def finding(fid, severity, interface, evidence, explanation, idle=False):
+    """One finding. `idle`: the interface it is about carries nothing now (see idle()); the one
+    rule of impact applies here: such a fault is at most a warning, and its evidence says
+    `affects_now: false` (the rule's text says when it will bite)."""
+    if idle:
+        evidence = dict(evidence, affects_now=False)
+        if limits.severity_rank(severity) < limits.severity_rank(LATENT_SEVERITY):
+            severity = LATENT_SEVERITY
     item = {"id": fid, "severity": severity, "interface": interface, "evidence": evidence,
             "explanation": " ".join(explanation.split())}
     item["fix"] = fix_for(item)
@@ -34,6 +45,21 @@ def finding(fid, severity, interface, evidence, explanation):
 
 def _links(facts):
     return facts.get("interfaces") or {}
+
+
+def attached(links, name):
+    """The interfaces enslaved to `name` (a bridge's ports: containers' veths, taps)."""
+    return sorted(port for port, link in links.items() if (link or {}).get("master") == name)
+
+
+def idle(links, name):
+    """Whether interface `name` carries nothing now: it is down and, for a bridge, has no port.
+    A state that is not known (no `state` in the facts, "unknown" as tunnels report) counts as in
+    use, so a fault is never played down on a guess."""
+    link = links.get(name) or {}
+    if str(link.get("state") or "").lower() not in DOWN_STATES:
+        return False
+    return link.get("kind") != "bridge" or not attached(links, name)
 
 
 def pmtu_blackhole(facts, probes):
@@ -70,14 +96,17 @@ def mtu_exceeds_underlay(facts, probes):
             continue
         evidence = {"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
                     "underlay": link["underlay"], "underlay_mtu": link["underlay_mtu"],
-                    "max_inner_mtu": link["max_inner_mtu"]}
+                    "max_inner_mtu": link["max_inner_mtu"], "state": link.get("state")}
+        down = idle(_links(facts), name)
         yield finding("mtu_exceeds_underlay", "error", name, evidence, """
             %(name)s (%(kind)s, MTU %(mtu)d) adds %(overhead)d bytes and rides on %(under)s (MTU
             %(under_mtu)d): a full-size packet becomes %(outer)d bytes, more than %(under)s carries. Such
-            packets are fragmented or dropped; the largest inner packet that fits is %(max)d.""" % {
+            packets %(are)s fragmented or dropped; the largest inner packet that fits is %(max)d.%(now)s""" % {
             "name": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
             "under": link["underlay"], "under_mtu": link["underlay_mtu"], "outer": link["mtu"] + link["overhead"],
-            "max": link["max_inner_mtu"]})
+            "max": link["max_inner_mtu"], "are": "will be" if down else "are",
+            "now": " %s is down, so nothing is affected now: it will bite when it comes up." % name if down else ""},
+            idle=down)
 
 
 def flannel_over_tunnel(facts, probes):
@@ -94,13 +123,17 @@ def flannel_over_tunnel(facts, probes):
                 "carrier": vxlan["underlay"], "carrier_kind": carrier.get("kind"), "carrier_mtu": carrier.get("mtu"),
                 "flannel_mtu": flannel.get("mtu") or vxlan["mtu"], "physical": physical,
                 "flannel_mtu_on_physical": fixed_mtu, "config": flannel.get("config")}
+    down = idle(links, "flannel.1")
+    evidence["state"] = vxlan.get("state")
     yield finding("flannel_over_tunnel", "error", "flannel.1", evidence, """
         flannel's VXLAN (flannel.1) rides on %(carrier)s, itself a %(ckind)s tunnel of MTU %(cmtu)s, so every pod
         packet is encapsulated twice and pods get MTU %(fmtu)s. Bound to %(phys)s instead, flannel would give
         pods %(fixed)s; the node can keep registering with its tunnel address (node-ip) while the VXLAN data
-        plane uses the faster link.""" % {
+        plane uses the faster link.%(now)s""" % {
         "carrier": vxlan["underlay"], "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
-        "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu})
+        "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu,
+        "now": " flannel.1 is down, so no pod traffic is affected now: it will bite when it comes up." if down
+        else ""}, idle=down)
 
 
 def double_encapsulation(facts, probes):
@@ -120,6 +153,23 @@ def double_encapsulation(facts, probes):
             "overhead": sum(layer["overhead"] for layer in layers)})
 
 
+def _docker_network(docker, bridge):
+    """(name, is Docker's default bridge network) of the Docker network a Linux bridge belongs to."""
+    for network in docker.get("networks") or []:
+        if isinstance(network, dict) and network.get("bridge") == bridge:
+            return network.get("name"), network.get("name") == "bridge"
+    return None, bridge == "docker0"  # networks not listed: docker0 is the default bridge's own name
+
+
+def _bridge_users(links, name):
+    """What is behind a bridge now, for the text: its ports, or that nothing is attached."""
+    ports = attached(links, name)
+    if not ports:
+        return "nothing is attached to %s" % name
+    return "%d interface%s attached (%s)" % (len(ports), "" if len(ports) == 1 else "s", ", ".join(ports[:5])
+                                             + (", ..." if len(ports) > 5 else ""))
+
+
 def docker_mtu_exceeds_uplink(facts, probes):
     docker, links = facts.get("docker") or {}, _links(facts)
     for name in sorted(docker.get("bridges") or {}):
@@ -127,28 +177,48 @@ def docker_mtu_exceeds_uplink(facts, probes):
         uplink = link.get("underlay")
         if not uplink or links[uplink]["kind"] in ("vxlan", "wireguard") or link["mtu"] <= links[uplink]["mtu"]:
             continue
+        network, default_bridge = _docker_network(docker, name)
+        down = idle(links, name)
         evidence = {"bridge": name, "bridge_mtu": link["mtu"], "uplink": uplink, "uplink_mtu": links[uplink]["mtu"],
-                    "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json")}
+                    "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json"),
+                    "network": network, "default_bridge": default_bridge, "state": link.get("state"),
+                    "attached": len(attached(links, name))}
         values = {"bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
-                  "dmtu": docker.get("daemon_mtu")}
+                  "dmtu": docker.get("daemon_mtu"), "net": network or name, "users": _bridge_users(links, name)}
+        # docker0 takes daemon.json's "mtu" when Docker restarts; a network made with docker network
+        # create keeps the MTU it was made with, whatever daemon.json says, until it is made again
+        values["fix"] = ("""set Docker's MTU to %(umtu)d (daemon.json "mtu") and restart Docker, which gives
+            %(bridge)s and the containers started after the restart the new MTU""" if default_bridge else """make
+            the network %(net)s again with -o com.docker.network.driver.mtu=%(umtu)d (its MTU is fixed when
+            it is made and daemon.json's "mtu" never reaches it; the docker_mtu role's
+            docker_mtu_recreate_networks does it for a network without containers)""") % values
         daemon_mtu = docker.get("daemon_mtu")
         clamped = any(rule.get("chain") in ("FORWARD", "forward") for rule in facts.get("mss_clamp") or [])
         if isinstance(daemon_mtu, int) and daemon_mtu <= links[uplink]["mtu"] and clamped:
-            # the fix without downtime is in place; the rest waits for a restart the user chooses
+            # the fix without downtime is in place; the rest waits for a time the user chooses
             waiting = """
-                Docker's %(bridge)s is still at MTU %(bmtu)d over the %(umtu)d of %(up)s, but daemon.json already
-                sets %(dmtu)d, which Docker takes when it restarts (networks made before need recreating), and an
-                MSS clamp on FORWARD keeps TCP from behind %(bridge)s within the uplink meanwhile. Nothing to do
-                now; restart Docker when it suits you.""" % values
+                Docker's %(bridge)s is still at MTU %(bmtu)d over the %(umtu)d of %(up)s, though daemon.json sets
+                %(dmtu)d, and an MSS clamp on FORWARD keeps TCP from behind %(bridge)s within the uplink
+                meanwhile. Nothing to do now; %(later)s.""" % dict(values, later=(
+                "restart Docker when it suits you, so that %(bridge)s and the containers started after it take "
+                "that MTU" if default_bridge else "when it suits you, %(fix)s") % values)
             yield finding("docker_mtu_exceeds_uplink", "info", name, evidence, waiting)
             continue
-        broken = """
-            Docker's %(bridge)s and its containers' veths are at MTU %(bmtu)d but the uplink %(up)s carries
-            %(umtu)d (typically a cloud network's own VXLAN). Containers send segments the uplink cannot carry;
-            when the too-big messages do not make it back (NAT, filters), requests of a few kB time out while
-            small ones work and the host itself is fine. Set Docker's MTU to %(umtu)d (daemon.json "mtu", then
-            recreate the networks) and clamp TCP's MSS on FORWARD meanwhile.""" % values
-        yield finding("docker_mtu_exceeds_uplink", "error", name, evidence, broken)
+        if down:
+            text = """
+                Docker's %(bridge)s is at MTU %(bmtu)d but the uplink %(up)s carries %(umtu)d (typically a cloud
+                network's own VXLAN). %(bridge)s is down and %(users)s, so nothing is affected now; it will bite
+                when containers start on it: they will send segments the uplink cannot carry, and where the
+                too-big messages do not make it back (NAT, filters), requests of a few kB will time out while
+                small ones work. Before then, %(fix)s; clamp TCP's MSS on FORWARD for what starts meanwhile."""
+        else:
+            text = """
+                Docker's %(bridge)s (%(users)s) is at MTU %(bmtu)d but the uplink %(up)s carries %(umtu)d
+                (typically a cloud network's own VXLAN). Containers send segments the uplink cannot carry; when
+                the too-big messages do not make it back (NAT, filters), requests of a few kB time out while
+                small ones work and the host itself is fine. Clamp TCP's MSS on FORWARD now (no downtime), and
+                %(fix)s."""
+        yield finding("docker_mtu_exceeds_uplink", "error", name, evidence, text % values, idle=down)
 
 
 def missing_mss_clamp(facts, probes):
@@ -163,15 +233,23 @@ def missing_mss_clamp(facts, probes):
             continue
         if link["mtu"] <= links[uplink]["mtu"]:
             continue
+        down = idle(links, name)
+        values = {"bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
+                  "mss": links[uplink]["mtu"] - 40, "users": _bridge_users(links, name)}
+        if down:
+            now = """%(bridge)s (MTU %(bmtu)d) is down and %(users)s, so this host forwards nothing from it now; once
+                something starts behind it, its traffic leaves by %(up)s (MTU %(umtu)d) and no TCPMSS rule clamps
+                the SYNs forwarded, so its TCP connections will negotiate segments that do not fit the egress."""
+        else:
+            now = """This host forwards traffic from %(bridge)s (MTU %(bmtu)d; %(users)s) out of %(up)s (MTU
+                %(umtu)d) and no TCPMSS rule clamps the SYNs it forwards, so TCP connections from behind %(bridge)s
+                negotiate segments that do not fit the egress."""
         yield finding("missing_mss_clamp", "warning", name, {
             "bridge": name, "bridge_mtu": link["mtu"], "egress": uplink, "egress_mtu": links[uplink]["mtu"],
-            "ip_forward": sysctl.get("net.ipv4.ip_forward"), "clamp_rules": len(facts.get("mss_clamp") or [])}, """
-            This host forwards traffic from %(bridge)s (MTU %(bmtu)d) out of %(up)s (MTU %(umtu)d) and no TCPMSS
-            rule clamps the SYNs it forwards, so TCP connections from behind %(bridge)s negotiate segments that do
-            not fit the egress. A clamp in FORWARD makes both ends agree on %(mss)d-byte segments whatever path
-            MTU discovery manages.""" % {
-            "bridge": name, "bmtu": link["mtu"], "up": uplink, "umtu": links[uplink]["mtu"],
-            "mss": links[uplink]["mtu"] - 40})
+            "ip_forward": sysctl.get("net.ipv4.ip_forward"), "clamp_rules": len(facts.get("mss_clamp") or []),
+            "state": link.get("state"), "attached": len(attached(links, name))},
+            (now + """ A clamp in FORWARD makes both ends agree on %(mss)d-byte segments whatever path MTU
+            discovery manages.""") % values, idle=down)
 
 
 def icmp_too_big_blocked(facts, probes):
@@ -351,5 +429,6 @@ def evaluate(facts, probes=None, host=None):
     for rule in RULES:
         for item in rule(facts or {}, [p for p in probes or [] if isinstance(p, dict) and "pmtu" in p]):
             item["host"] = host
+            item["fix"] = fix_for(item)  # again, now that its command can name the host
             result.append(item)
     return sorted(result, key=lambda f: (limits.severity_rank(f["severity"]), f["id"], f["interface"] or ""))

@@ -7,8 +7,11 @@ fix_for() decides the fix of each finding; findings.py fills every finding's `fi
 plan() (what the remediate playbook applies) builds on it, so the report and remediate cannot
 disagree. A fix, as data:
 
-    {"actions": [ACTION, ...], "manual": None}        what remediate applies, in this order
-    {"actions": [], "manual": "what a human should do"} no role or module of ours fixes it
+    {"actions": [ACTION, ...], "manual": None, "command": CMD, "runbook": URL}
+        what remediate applies, in this order; CMD the remediate run that applies it to this host
+        (--check --diff: drop --check to apply)
+    {"actions": [], "manual": "what a human should do", "command": CMD or None, "runbook": URL}
+        no role of ours applies it; CMD the module call that does, where one does (None otherwise)
 
     ACTION = {"role": "netpath.mtu.mss_clamp", "vars": {"mss_clamp_chain": "FORWARD", ...}}
            | {"module": "ansible.posix.sysctl", "vars": {"name": "net.core.rmem_max", "value": "8388608"}}
@@ -17,6 +20,9 @@ An action names a role or a module (never both) by its fully qualified name, wit
 (role) or options (module) that remediate passes to it as they are. Every name in `vars` is declared
 in that role's meta/argument_specs.yml or that module's argument_spec (a unit test checks it).
 """
+
+import json
+import shlex
 
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN_MTU
 
@@ -45,6 +51,25 @@ MANUAL = {
     "docker_mtu_exceeds_uplink": "restart Docker when it suits you, so that it takes the MTU daemon.json already "
                                  "sets (remediate does with netpath_remediate_allow_restart: true)",
 }
+
+# Where a report links each finding's runbook: the published docs (galaxy.yml's `documentation`,
+# which a unit test holds this to), since report.html and report.md are read wherever they were
+# copied to, far from any checkout of the docs.
+RUNBOOK_URL = "https://github.com/netpath/netpath.mtu/blob/main/docs/runbook-%s.md"
+RUNBOOKS = {
+    "pmtu_blackhole": "wireguard-black-hole", "mtu_exceeds_underlay": "wireguard-black-hole",
+    "icmp_too_big_blocked": "wireguard-black-hole",
+    "docker_mtu_exceeds_uplink": "container-requests-time-out", "missing_mss_clamp": "container-requests-time-out",
+    "flannel_over_tunnel": "flannel-over-a-tunnel", "double_encapsulation": "flannel-over-a-tunnel",
+    "rp_filter_strict": "wireguard-is-slow", "udp_buffer_errors": "wireguard-is-slow",
+    "softirq_single_core": "wireguard-is-slow", "fifo_qdisc": "wireguard-is-slow",
+    "conntrack_drops": "wireguard-is-slow",
+    "wireguard_stale_handshake": "wireguard-is-slow", "wireguard_no_keepalive": "wireguard-is-slow",
+}
+# The runbook of a finding id this table does not know yet: the one that starts from the symptom.
+GENERAL_RUNBOOK = "large-transfers-hang"
+HOST_PLACEHOLDER = "<host>"
+INVENTORY_PLACEHOLDER = "<inventory>"
 
 LOOSE_RP_FILTER = "2"
 # What the fix for UDP buffer errors raises net.core.rmem_max and wmem_max to (8 MiB).
@@ -104,12 +129,57 @@ def _actions(finding, allow_restart):
     return None
 
 
+def _manual(finding):
+    evidence = finding.get("evidence") or {}
+    if finding["id"] == "docker_mtu_exceeds_uplink" and evidence.get("default_bridge") is False:
+        return ("make the network %s again with -o com.docker.network.driver.mtu=%s when it suits you (a restart of "
+                "Docker does not change it)" % (evidence.get("network") or evidence.get("bridge"),
+                                                evidence.get("uplink_mtu")))
+    return MANUAL.get(finding["id"], "see the finding's explanation")
+
+
+def remediate_command(finding, allow_restart=False):
+    """The remediate run that applies the fix of this finding (of its id) on its host alone, in check
+    mode first. The limit keeps localhost, where remediate writes its summary."""
+    extra = {"netpath_remediate_only": [finding["id"]]}
+    if allow_restart:
+        extra["netpath_remediate_allow_restart"] = True
+    return "ansible-playbook -i %s netpath.mtu.remediate --limit %s -e %s --check --diff" % (
+        INVENTORY_PLACEHOLDER, shlex.quote("%s,localhost" % (finding.get("host") or HOST_PLACEHOLDER)),
+        shlex.quote(json.dumps(extra)))
+
+
+def _module_command(finding):
+    """The ad-hoc module call for a fix no role of ours applies, where a module does it; else None."""
+    fid, evidence = finding["id"], finding.get("evidence") or {}
+    host = shlex.quote(finding.get("host") or HOST_PLACEHOLDER)
+    if fid == "mtu_exceeds_underlay" and finding.get("interface") and evidence.get("max_inner_mtu"):
+        return "ansible %s -i %s -b -m netpath.mtu.link_mtu -a %s --check --diff" % (
+            host, INVENTORY_PLACEHOLDER,
+            shlex.quote("name=%s mtu=%s" % (finding["interface"], evidence["max_inner_mtu"])))
+    if fid == "docker_mtu_exceeds_uplink" and evidence.get("default_bridge") is not False:
+        return remediate_command(finding, allow_restart=True)
+    if fid == "udp_buffer_errors":
+        # read-only here (a container): the machine that hosts its network namespace sets them
+        return "ansible <machine-hosting-%s> -i %s -b -m ansible.posix.sysctl -a %s --check --diff" % (
+            finding.get("host") or HOST_PLACEHOLDER, INVENTORY_PLACEHOLDER,
+            shlex.quote("name=net.core.rmem_max value=%d sysctl_file=/etc/sysctl.d/90-netpath-mtu.conf"
+                        % UDP_BUFFER_BYTES))
+    return None
+
+
+def runbook_for(fid):
+    return RUNBOOK_URL % RUNBOOKS.get(fid, GENERAL_RUNBOOK)
+
+
 def fix_for(finding, allow_restart=False):
     """The fix of one finding (see the module's docstring); allow_restart as remediate's."""
     actions = _actions(finding, allow_restart)
     if actions is None:
-        return {"actions": [], "manual": MANUAL.get(finding["id"], "see the finding's explanation")}
-    return {"actions": actions, "manual": None}
+        return {"actions": [], "manual": _manual(finding), "command": _module_command(finding),
+                "runbook": runbook_for(finding["id"])}
+    return {"actions": actions, "manual": None, "command": remediate_command(finding, allow_restart),
+            "runbook": runbook_for(finding["id"])}
 
 
 def finding_key(finding):
@@ -136,12 +206,13 @@ def _merge(steps, kind, variables):
             current[name] = value
 
 
-def plan(findings, only=None, skip=None, allow_restart=False):
+def plan(findings, only=None, skip=None, allow_restart=False, os_family=None):
     """The fixes for one host's findings.
 
     `only` and `skip` are finding ids the user chose (only: nothing else is fixed). Returns a dict:
     steps (kind -> variables, in ORDER), covers (kind -> the findings it fixes, id@interface),
-    manual (findings that need a human, with what to do) and left (findings the user left out).
+    manual (findings that need a human, with what to do), left (findings the user left out) and
+    side_effects (every change the steps make, side_effects()).
     Each finding's actions are fix_for()'s, merged per role (the fix in the report is the same).
     """
     steps, covers, manual, left = {}, {}, [], []
@@ -166,4 +237,108 @@ def plan(findings, only=None, skip=None, allow_restart=False):
             covers.setdefault(kind, []).append(finding_key(finding))
     ordered = dict((kind, steps[kind]) for kind in ORDER if kind in steps)
     return {"steps": ordered, "covers": dict((k, sorted(set(v))) for k, v in covers.items()),
-            "manual": manual, "left": left}
+            "manual": manual, "left": left, "side_effects": side_effects(ordered, os_family)}
+
+
+# --- the side effects of a plan, listed before anything runs ------------------------------------
+# What each role does to a host beyond the fix itself: packages, services, files. The names are the
+# roles' (roles/*/defaults/main.yml, roles/mss_clamp/vars/<os_family>.yml); a unit test holds them
+# to those files.
+SYSCTL_FILE = "/etc/sysctl.d/90-netpath-mtu.conf"
+IPTABLES_PERSISTENCE = {
+    "Debian": {"packages": ["iptables-persistent"], "services": ["netfilter-persistent"],
+               "files": {"ipv4": "/etc/iptables/rules.v4", "ipv6": "/etc/iptables/rules.v6"},
+               "debconf": ["iptables-persistent/autosave_v4", "iptables-persistent/autosave_v6"],
+               "nftables_conf": "/etc/nftables.conf"},
+    "RedHat": {"packages": ["iptables-services"], "services": ["iptables", "ip6tables"],
+               "files": {"ipv4": "/etc/sysconfig/iptables", "ipv6": "/etc/sysconfig/ip6tables"},
+               "debconf": [], "nftables_conf": "/etc/sysconfig/nftables.conf"},
+}
+ROLE_DEFAULTS = {
+    "mss_clamp_chain": "FORWARD", "mss_clamp_family": "ipv4", "mss_clamp_mss": "pmtu", "mss_clamp_backend": "auto",
+    "mss_clamp_persist": True, "mss_clamp_nftables_file": "/etc/nftables.d/netpath-mtu.nft",
+    "docker_mtu_daemon_json": "/etc/docker/daemon.json", "docker_mtu_restart": False,
+    "qdisc_kind": "fq_codel", "qdisc_default": True, "qdisc_sysctl_file": "/etc/sysctl.d/90-netpath-qdisc.conf",
+    "qdisc_config_dir": "/etc/netpath-mtu/qdisc",
+    "flannel_iface_k3s_config": "/etc/rancher/k3s/config.yaml", "flannel_iface_proxy_namespace": "tailscale",
+}
+
+
+def _families(family):
+    return ["ipv4", "ipv6"] if family == "both" else [family]
+
+
+def _mss_clamp_effects(values, os_family):
+    mss = values["mss_clamp_mss"]
+    effects = ["add a TCPMSS rule to %s (MSS %s, %s) in the running firewall" % (
+        values["mss_clamp_chain"], "clamped to the path MTU" if mss == "pmtu" else mss, values["mss_clamp_family"])]
+    if values.get("mss_clamp_allow_icmp_too_big"):
+        effects.append("accept ICMP too-big messages (%s) in the running firewall" % values["mss_clamp_family"])
+    if not values["mss_clamp_persist"]:
+        return effects
+    backend = values["mss_clamp_backend"]
+    for name in ("Debian", "RedHat") if os_family not in IPTABLES_PERSISTENCE else (os_family,):
+        keep = IPTABLES_PERSISTENCE[name]
+        on = "" if os_family in IPTABLES_PERSISTENCE else "on %s, " % name
+        when = "if the firewall is %s: " if backend == "auto" else "with %s: "
+        if backend in ("auto", "iptables"):
+            effects.append(on + (when % "iptables") + "where %s is missing, %sinstall it; enable %s; write %s" % (
+                ", ".join(keep["packages"]),
+                "preseed debconf %s and " % " and ".join(keep["debconf"]) if keep["debconf"] else "",
+                ", ".join(keep["services"]),
+                ", ".join(keep["files"][f] for f in _families(values["mss_clamp_family"]))))
+        if backend in ("auto", "nftables"):
+            effects.append(on + (when % "nftables") + "write %s, include it from %s, enable nftables.service" % (
+                values["mss_clamp_nftables_file"], keep["nftables_conf"]))
+    return effects
+
+
+def _step_effects(kind, variables, os_family):
+    values = dict(ROLE_DEFAULTS, **variables)
+    if kind == "sysctl":
+        return ["write %s (%s) and apply it live" % (SYSCTL_FILE, ", ".join(
+            "%s=%s" % item for item in sorted(variables.items())))]
+    if kind == "mss_clamp":
+        return _mss_clamp_effects(values, os_family)
+    if kind == "wireguard_mtu":
+        iface = values["wireguard_mtu_interface"]
+        config = values.get("wireguard_mtu_config") or "/etc/wireguard/%s.conf" % iface
+        mtu = values.get("wireguard_mtu", "auto")
+        effects = ["set %s's MTU live to %s and write it to %s" % (
+            iface, "the path MTU measured to each endpoint less WireGuard's overhead" if mtu == "auto" else mtu,
+            config)]
+        if values.get("wireguard_mtu_keepalive"):
+            effects.append("set PersistentKeepalive = %s on every peer of %s, live and in %s" % (
+                values["wireguard_mtu_keepalive"], iface, config))
+        if values.get("wireguard_mtu_restart"):
+            effects.append("restart wg-quick@%s.service" % iface)
+        return effects
+    if kind == "docker_mtu":
+        effects = ['write "mtu": %s to %s (keeping a backup of a file already there)'
+                   % (values.get("docker_mtu", "auto"), values["docker_mtu_daemon_json"])]
+        effects.append("restart Docker through what runs it (containers stop unless live-restore is on)"
+                       if values["docker_mtu_restart"]
+                       else "no restart of Docker: it takes the MTU when it next starts")
+        return effects
+    if kind == "qdisc":
+        ifaces = ", ".join(values.get("qdisc_interfaces") or [])
+        effects = ["replace the root qdisc of %s with %s (tc)" % (ifaces, values["qdisc_kind"]),
+                   "write /etc/systemd/system/netpath-qdisc@.service and %s/<interface>.conf, enable a "
+                   "netpath-qdisc@ unit per interface (it sets the qdisc at boot)" % values["qdisc_config_dir"]]
+        if values["qdisc_default"]:
+            effects.append("write net.core.default_qdisc=%s to %s and apply it live"
+                           % (values["qdisc_kind"], values["qdisc_sysctl_file"]))
+        return effects
+    if kind == "flannel_iface":
+        return ["write flannel-iface: %s to %s" % (values["flannel_iface"], values["flannel_iface_k3s_config"]),
+                "restart k3s (or k3s-agent), one node at a time, waiting for the node to be Ready",
+                "delete the Tailscale proxy pods in namespace %s so that they come back with the new MTU"
+                % values["flannel_iface_proxy_namespace"]]
+    return []
+
+
+def side_effects(steps, os_family=None):
+    """Every change the steps of a plan make to a host, one sentence each, in the order they run:
+    packages, services, files and live settings. `os_family` (Debian, RedHat) names the packages and
+    files of that family; unknown, both are listed."""
+    return [effect for kind, variables in steps.items() for effect in _step_effects(kind, variables, os_family)]

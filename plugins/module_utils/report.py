@@ -274,21 +274,29 @@ def kv_pairs(mapping):
 
 def fix_view(fix):
     """What the report shows of a finding's fix (remediation.fix_for's shape): its actions, each
-    {kind: role|module, name, vars}, and the rest (what a human must do first).
+    {kind: role|module, name, vars}, the command that applies it, the link to its runbook, and the
+    rest (what a human must do first).
 
     The only place that knows the shape of a finding's ``fix``; both templates show what this returns.
+    A runbook that is not an http(s) URL is shown as text, never as a link.
     """
     if not isinstance(fix, dict):
-        return {"actions": [], "other": [] if fix in (None, "") else [("fix", scalar_text(fix))]}
+        return {"actions": [], "command": None, "runbook": None,
+                "other": [] if fix in (None, "") else [("fix", scalar_text(fix))]}
     actions = []
     for action in fix.get("actions") if isinstance(fix.get("actions"), list) else []:
         if isinstance(action, dict):
             kind = "role" if action.get("role") else "module"
             actions.append({"kind": kind, "name": scalar_text(action.get(kind)), "vars": kv_pairs(action.get("vars"))})
-    other = [(k, v) for k, v in kv_pairs(fix) if k not in ("actions", "manual")]
+    runbook = fix.get("runbook")
+    link = runbook if isinstance(runbook, str) and re.match(r"https?://[^\s\"'<>]+$", runbook) else None
+    other = [(k, v) for k, v in kv_pairs(fix) if k not in ("actions", "manual", "command", "runbook")
+             or (k == "runbook" and not link and runbook is not None)]
     if fix.get("manual"):
         other.insert(0, ("manual", scalar_text(fix["manual"])))
-    return {"actions": actions, "other": other}
+    command = fix.get("command")
+    return {"actions": actions, "command": scalar_text(command) if command else None, "runbook": link,
+            "other": other}
 
 
 def chain_layers(chain):

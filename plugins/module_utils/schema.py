@@ -594,7 +594,11 @@ FINDING = Dict({
                                        "module": Str("the module that applies it", nullable=True),
                                        "vars": Map(Anything(), "its variables", nullable=True, key="variable")},
                                       "a role or a module, with its variables"), "what applies the fix"),
-                 "manual": Str("what a human must do", nullable=True)},
+                 "manual": Str("what a human must do", nullable=True),
+                 "command": Str("the command that applies it on this host: the remediate run limited to the "
+                                "host and the finding id, or a module call; --check --diff, drop --check to "
+                                "apply; null when only a human can", nullable=True),
+                 "runbook": Str("the URL of its runbook (docs/runbook-*.md)", nullable=True)},
                 "the fix (remediation.fix_for)", nullable=True),
 }, "one finding", required=("id", "severity"), cases=("id", FINDING_CASES))
 FINDINGS = List(FINDING, "a host's findings (netpath.mtu.findings)")

@@ -93,6 +93,10 @@ class Page:
                 end = self._close(children, index, "strong_close")
                 parts.append((True, "**%s**" % self._plain(children[index + 1:end]).replace("*", "\\*")))
                 index = end
+            elif token.type == "em_open":
+                end = self._close(children, index, "em_close")
+                parts.append((True, "*%s*" % self._plain(children[index + 1:end]).replace("*", "\\*")))
+                index = end
             elif token.type == "link_open":
                 end = self._close(children, index, "link_close")
                 parts.append((True, self.link(token.attrs["href"], self._plain(children[index + 1:end]))))

@@ -104,19 +104,19 @@ def test_findings_name_values_and_fixes():
     facts, _record = facts_of("wg-site-b")
     (finding,) = findings.evaluate(facts, [], "wg-site-b")
     assert finding["evidence"] == {"interface": "wg0", "kind": "wireguard", "mtu": 1420, "overhead": 60,
-                                   "underlay": "eth0", "underlay_mtu": 1400, "max_inner_mtu": 1340}
+                                   "underlay": "eth0", "underlay_mtu": 1400, "max_inner_mtu": 1340,
+                                   "state": "unknown"}
     # the role measures the path itself (auto) rather than trusting the 1340 computed here
-    assert finding["fix"] == {"actions": [{"role": "netpath.mtu.wireguard_mtu",
-                                           "vars": {"wireguard_mtu_interface": "wg0", "wireguard_mtu": "auto"}}],
-                              "manual": None}
+    assert finding["fix"]["actions"] == [{"role": "netpath.mtu.wireguard_mtu",
+                                          "vars": {"wireguard_mtu_interface": "wg0", "wireguard_mtu": "auto"}}]
+    assert finding["fix"]["manual"] is None and "--limit wg-site-b,localhost" in finding["fix"]["command"]
     assert "1480 bytes" in finding["explanation"] and finding["host"] == "wg-site-b"
     facts, _record = facts_of("co-node")
     docker = findings.evaluate(facts, [], "co-node")[0]
     assert docker["evidence"]["bridge_mtu"] == 1500 and docker["evidence"]["uplink_mtu"] == 1450
-    assert docker["fix"] == {"actions": [
+    assert docker["fix"]["actions"] == [
         {"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450, "docker_mtu_restart": False}},
-        {"role": "netpath.mtu.mss_clamp", "vars": {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}}],
-        "manual": None}
+        {"role": "netpath.mtu.mss_clamp", "vars": {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}}]
 
 
 def test_the_blackhole_fix_targets_the_tunnel_on_that_path():

@@ -166,3 +166,66 @@ def test_a_black_hole_under_a_tunnel_that_fits_is_info():
     assert [x["severity"] for x in findings.evaluate(facts, [probe], "h") if x["id"] == "pmtu_blackhole"] == ["error"]
     facts["interfaces"]["wg0"]["mtu"] = 1340
     assert [x["severity"] for x in findings.evaluate(facts, [probe], "h") if x["id"] == "pmtu_blackhole"] == ["info"]
+
+
+# Severity from impact: a fault on an interface that carries nothing now is at most a warning,
+# and its text says when it will bite instead of what is failing.
+def docker_host(state="down", ports=(), networks=None, bridge="docker0"):
+    links = {"eth0": dict(link("physical", 1450), state="up"),
+             bridge: dict(link("bridge", 1500, "eth0"), state=state)}
+    for port in ports:
+        links[port] = dict(link("veth", 1500), state="up", master=bridge)
+    return {"interfaces": links, "sysctl": {"net.ipv4.ip_forward": 1},
+            "docker": {"bridges": {bridge: 1500}, "daemon_mtu": None, "networks": networks}}
+
+
+def by_id(facts, fid):
+    (found,) = [item for item in findings.evaluate(facts, [], "node-1") if item["id"] == fid]
+    return found
+
+
+def test_a_docker0_down_with_nothing_attached_is_a_warning_that_will_bite():
+    docker = by_id(docker_host(), "docker_mtu_exceeds_uplink")
+    assert docker["severity"] == "warning" and docker["evidence"]["affects_now"] is False
+    assert "will bite when containers start" in docker["explanation"]
+    assert "veth" not in docker["explanation"] and "nothing is attached to docker0" in docker["explanation"]
+    # docker0 takes daemon.json's MTU with a restart of Docker: no network to make again
+    assert "restart Docker" in docker["explanation"] and "again" not in docker["explanation"]
+    clamp = by_id(docker_host(), "missing_mss_clamp")
+    assert clamp["severity"] == "warning" and clamp["evidence"]["affects_now"] is False
+    assert "forwards nothing from it now" in clamp["explanation"]
+
+
+def test_a_docker0_with_containers_is_an_error_naming_what_is_attached():
+    docker = by_id(docker_host("up", ["veth1a2b"]), "docker_mtu_exceeds_uplink")
+    assert docker["severity"] == "error" and "affects_now" not in docker["evidence"]
+    assert "1 interface attached (veth1a2b)" in docker["explanation"]
+    assert "will bite" not in docker["explanation"]
+    # down but something attached (the bridge set down by hand): the containers are cut off, not safe
+    assert by_id(docker_host("down", ["veth1a2b"]), "docker_mtu_exceeds_uplink")["severity"] == "error"
+    # a state the facts do not give is never taken for idle
+    facts = docker_host()
+    del facts["interfaces"]["docker0"]["state"]
+    assert by_id(facts, "docker_mtu_exceeds_uplink")["severity"] == "error"
+
+
+def test_a_user_network_needs_making_again_not_a_restart():
+    networks = [{"name": "bridge", "bridge": "docker0"}, {"name": "backend", "bridge": "br-5e1f"}]
+    docker = by_id(docker_host("up", ["veth9"], networks, bridge="br-5e1f"), "docker_mtu_exceeds_uplink")
+    assert docker["evidence"]["network"] == "backend" and docker["evidence"]["default_bridge"] is False
+    assert "make the network backend again with -o com.docker.network.driver.mtu=1450" in docker["explanation"]
+    assert "restart Docker" not in docker["explanation"]
+    # once daemon.json and the clamp are there, a restart would not help it: a human's, saying so
+    facts = docker_host("up", ["veth9"], networks, bridge="br-5e1f")
+    facts["docker"]["daemon_mtu"], facts["mss_clamp"] = 1450, [{"chain": "FORWARD"}]
+    waiting = by_id(facts, "docker_mtu_exceeds_uplink")
+    assert waiting["severity"] == "info" and "network backend again" in waiting["fix"]["manual"]
+
+
+def test_a_tunnel_that_is_down_is_a_warning():
+    facts = {"interfaces": {"eth0": link("physical", 1400),
+                            "wg0": dict(link("wireguard", 1420, "eth0", 1400, 60, 1340), state="down")}}
+    found = by_id(facts, "mtu_exceeds_underlay")
+    assert found["severity"] == "warning" and "will bite when it comes up" in found["explanation"]
+    facts["interfaces"]["wg0"]["state"] = "unknown"  # how a WireGuard link that is up reports
+    assert by_id(facts, "mtu_exceeds_underlay")["severity"] == "error"

@@ -1,6 +1,8 @@
 """The remediate plan: which fix answers which finding, in which order, and what is left to a human."""
 
 import importlib
+import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,86 @@ def test_every_variable_a_fix_names_is_declared():
                 undeclared = set(action["vars"]) - declared(action)
                 assert not undeclared, "%s: %s names %s, not in its argument spec" % (
                     sample[0], action.get("role") or action.get("module"), sorted(undeclared))
+
+
+REPO = Path(__file__).parents[4]
+
+
+def test_every_finding_id_has_its_runbook_and_the_index_agrees():
+    assert sorted(remediation.RUNBOOKS) == sorted(findings.IDS)
+    index = (REPO / "docs" / "runbooks.md").read_text()
+    for fid, page in remediation.RUNBOOKS.items():
+        assert (REPO / "docs" / ("runbook-%s.md" % page)).is_file(), page
+        (row,) = [line for line in index.splitlines() if "`%s`" % fid in line and "| [" in line]
+        assert "(runbook-%s.md)" % page in row, "%s: the runbook index gives another page than %s" % (fid, page)
+
+
+def test_runbook_links_are_the_published_docs():
+    documentation = yaml.safe_load((REPO / "galaxy.yml").read_text())["documentation"]
+    # galaxy.yml names the docs folder (tree/...); a file in it is at blob/... on the same branch
+    assert documentation.replace("/tree/", "/blob/") + "/runbook-%s.md" == remediation.RUNBOOK_URL
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: "%s-%s-%s" % (s[0], s[1], s[2]))
+def test_every_fix_names_its_runbook_and_a_command_that_runs_as_given(sample):
+    finding = dict(reported(sample), host="node 1")  # a name that needs quoting
+    fix = remediation.fix_for(finding)
+    assert fix["runbook"] == remediation.RUNBOOK_URL % remediation.RUNBOOKS[sample[0]]
+    if fix["actions"]:
+        argv = shlex.split(fix["command"])
+        assert argv[:4] == ["ansible-playbook", "-i", "<inventory>", "netpath.mtu.remediate"]
+        assert argv[argv.index("--limit") + 1] == "node 1,localhost"
+        assert json.loads(argv[argv.index("-e") + 1]) == {"netpath_remediate_only": [sample[0]]}
+        assert argv[-2:] == ["--check", "--diff"]
+    elif fix["command"]:
+        assert shlex.split(fix["command"])[-2:] == ["--check", "--diff"]
+
+
+def test_the_commands_of_fixes_no_role_applies():
+    # a VXLAN over its underlay: the module call, with the MTU that fits
+    vxlan = remediation.fix_for(dict(reported(SAMPLES[4]), host="n1"))
+    assert "-m netpath.mtu.link_mtu -a 'name=vxlan0 mtu=1400'" in vxlan["command"]
+    assert set(argument_spec_of("netpath.mtu.link_mtu")) >= {"name", "mtu"}
+    # Docker waiting for a restart: the remediate run that allows it
+    waiting = remediation.fix_for(findings.finding("docker_mtu_exceeds_uplink", "info", "docker0",
+                                                   {"uplink_mtu": 1450}, "why"))
+    argv = shlex.split(waiting["command"])
+    assert json.loads(argv[argv.index("-e") + 1]) == {
+        "netpath_remediate_only": ["docker_mtu_exceeds_uplink"], "netpath_remediate_allow_restart": True}
+    assert "--limit '<host>,localhost'" in waiting["command"]  # no host known: the placeholder
+    # a pinned core: nothing of ours runs it, the runbook says what to do
+    assert remediation.fix_for(reported(("softirq_single_core", "warning", None, {"cpu": 0})))["command"] is None
+
+
+def test_the_side_effects_name_what_the_roles_install_enable_and_write():
+    for family, keep in remediation.IPTABLES_PERSISTENCE.items():
+        role_vars = yaml.safe_load((ROLES / "mss_clamp" / "vars" / (family + ".yml")).read_text())
+        assert keep["packages"] == role_vars["__mss_clamp_iptables_packages"]
+        assert keep["services"] == role_vars["__mss_clamp_iptables_services"]
+        assert keep["files"] == role_vars["__mss_clamp_iptables_files"]
+        assert keep["debconf"] == [answer["question"] for answer in role_vars["__mss_clamp_debconf"]]
+        assert keep["nftables_conf"] == role_vars["__mss_clamp_nftables_conf_default"]
+    for name, value in remediation.ROLE_DEFAULTS.items():
+        role = next(r for r in ("mss_clamp", "docker_mtu", "qdisc", "flannel_iface") if name.startswith(r))
+        assert yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text())[name] == value, name
+    playbook = (ROLES.parent / "playbooks" / "remediate.yml").read_text()
+    assert "sysctl_file: %s" % remediation.SYSCTL_FILE in playbook
+
+
+def test_the_plan_lists_its_side_effects_in_order():
+    plan = remediation.plan([f("docker_mtu_exceeds_uplink", "docker0", uplink_mtu=1450),
+                             f("rp_filter_strict", "eth0")], os_family="Debian")
+    effects = plan["side_effects"]
+    assert effects[0] == "write /etc/sysctl.d/90-netpath-mtu.conf (net.ipv4.conf.eth0.rp_filter=2) and apply it live"
+    assert effects[1].startswith("add a TCPMSS rule to FORWARD")
+    (iptables,) = [e for e in effects if "iptables-persistent" in e]
+    assert "preseed debconf iptables-persistent/autosave_v4" in iptables and "enable netfilter-persistent" in iptables
+    assert "/etc/iptables/rules.v4" in iptables and "sysconfig" not in " ".join(effects)
+    assert effects[-1] == "no restart of Docker: it takes the MTU when it next starts"
+    restart = remediation.plan([f("docker_mtu_exceeds_uplink", "docker0", uplink_mtu=1450)], allow_restart=True)
+    assert any(e.startswith("restart Docker") for e in restart["side_effects"])
+    # a family the table does not know: both are listed, each named
+    assert any(e.startswith("on RedHat, ") for e in restart["side_effects"])
+    assert remediation.plan([])["side_effects"] == []
+    flannel = remediation.plan([f("flannel_over_tunnel", "flannel.1", physical="eth0")])["side_effects"]
+    assert flannel[0] == "write flannel-iface: eth0 to /etc/rancher/k3s/config.yaml" and "restart k3s" in flannel[1]

@@ -8,6 +8,7 @@ healthy-a (no findings).
 """
 
 import copy
+import html
 import json
 import re
 from collections import UserDict
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import report
+from ansible_collections.netpath.mtu.plugins.module_utils import remediation, report
 
 HOSTILE = '"><script>alert(1)</script>'
 
@@ -539,15 +540,18 @@ def test_fix_view_is_each_action_module_or_role_and_what_a_human_must_do():
                           for name in ("net.core.rmem_max", "net.core.wmem_max")], "manual": None}
     assert report.fix_view(sysctl) == {"actions": [
         {"kind": "module", "name": "ansible.posix.sysctl", "vars": [("name", name), ("value", "8388608")]}
-        for name in ("net.core.rmem_max", "net.core.wmem_max")], "other": []}
+        for name in ("net.core.rmem_max", "net.core.wmem_max")], "command": None, "runbook": None, "other": []}
     role = {"actions": [{"role": "netpath.mtu.docker_mtu", "vars": {"docker_mtu": 1450}}], "manual": None}
     assert report.fix_view(role)["actions"] == [
         {"kind": "role", "name": "netpath.mtu.docker_mtu", "vars": [("docker_mtu", "1450")]}]
     manual = {"actions": [], "manual": "raise net.netfilter.nf_conntrack_max <after> checking"}
-    assert report.fix_view(manual) == {"actions": [], "other": [
+    assert report.fix_view(manual) == {"actions": [], "command": None, "runbook": None, "other": [
         ("manual", "raise net.netfilter.nf_conntrack_max <after> checking")]}
-    assert report.fix_view("see the runbook") == {"actions": [], "other": [("fix", "see the runbook")]}
-    assert report.fix_view(None) == {"actions": [], "other": []}
+    assert report.fix_view("see the runbook")["other"] == [("fix", "see the runbook")]
+    assert report.fix_view(None) == {"actions": [], "command": None, "runbook": None, "other": []}
+    # a runbook that is no http(s) URL is never a link: text, like any other value
+    sneaky = report.fix_view({"actions": [], "runbook": "javascript:alert(1)"})
+    assert sneaky["runbook"] is None and sneaky["other"] == [("runbook", "javascript:alert(1)")]
 
 
 def test_both_pages_show_each_action_of_a_fix(sample, html_elements):
@@ -565,6 +569,21 @@ def test_both_pages_show_each_action_of_a_fix(sample, html_elements):
     built = report.build_report(hostvars, ["wg-site-a"], "2026-05-10T09:30:00Z")
     assert "manual: raise \\<after\\> checking" in report.render_markdown(built)
     assert "raise &lt;after&gt; checking" in report.render_html(built)
+
+
+def test_both_pages_give_the_command_and_link_the_runbook(sample):
+    hostvars = {"wg-site-a": copy.deepcopy(sample["hostvars"]["wg-site-a"])}
+    finding = hostvars["wg-site-a"]["netpath_findings"][0]
+    finding["fix"] = remediation.fix_for(dict(finding, host="wg-site-a"))
+    built = report.build_report(hostvars, ["wg-site-a"], "2026-05-10T09:30:00Z")
+    command, runbook = finding["fix"]["command"], finding["fix"]["runbook"]
+    assert "--limit wg-site-a,localhost" in command and runbook.startswith("https://")
+    md = report.render_markdown(built)
+    assert "run: %s" % report.md_code(command) in md and "[runbook](%s)" % runbook in md
+    page = report.render_html(built)
+    assert '<a href="%s">runbook</a>' % runbook in page
+    (shown,) = re.findall(r"run: <code>(.*?)</code>", page)
+    assert html.unescape(shown) == command and "<inventory>" not in shown
 
 
 # ----------------------------------------------------------------------------------------------
