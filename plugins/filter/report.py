@@ -23,8 +23,8 @@ def _of_report(name, function, report, *args):
     return _unsafe(lambda: function(reports.checked_report(report, name), *args))
 
 
-def probe_results(registered, peers=False):
-    return _unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers))
+def probe_results(registered, peers=False, kind=None):
+    return _unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers, kind))
 
 
 def report(hostvars, hosts, generated=None):
