@@ -40,17 +40,11 @@ def peer_targets(peer, peer_vars):
 
 
 def gateway_targets(host_vars):
-    """The host's default gateways, IPv4 and IPv6; a link-local IPv6 one with its interface (fe80::1%eth0)."""
-    targets = []
-    for family, route in sorted(default_routes(host_vars).items()):
-        gateway = route.get("gateway")
-        if not gateway:
-            continue
-        gateway = str(gateway)
-        if gateway.lower().startswith("fe80:") and "%" not in gateway and route.get("interface"):
-            gateway = "%s%%%s" % (gateway, route["interface"])
-        targets.append({"dest": gateway, "kind": "gateway", "family": family})
-    return targets
+    """The host's default gateways, IPv4 and IPv6. A link-local IPv6 gateway (fe80::1, as router
+    advertisements give it) is left out: pmtu_probe takes no interface scope."""
+    return [{"dest": str(route["gateway"]), "kind": "gateway", "family": family}
+            for family, route in sorted(default_routes(host_vars).items())
+            if route.get("gateway") and not str(route["gateway"]).lower().startswith("fe80:")]
 
 
 def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
@@ -84,6 +78,8 @@ def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
         return {"targets": planned, "note": None}
     if "routes" not in (((own.get("ansible_facts") or {}).get("netpath_mtu") or {}).get("gathered") or []):
         why = "the routes part of mtu_facts was not gathered (netpath_gather_subset), so no default route is known"
+    elif any(route.get("gateway") for route in default_routes(own).values()):
+        why = "this host's default gateway is link-local (IPv6), which pmtu_probe cannot probe"
     else:
         why = "this host has no default gateway"
     if peers:

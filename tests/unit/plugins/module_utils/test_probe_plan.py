@@ -36,20 +36,22 @@ def test_both_families_of_a_peer_are_probed():
 
 
 def test_a_host_audited_alone_probes_its_default_gateways():
-    plan = probe_plan("web-1", ["web-1"], HOSTVARS)
+    hostvars = {"web-1": facts(V4, dict(V6, gateway="2001:db8::1"))}
+    plan = probe_plan("web-1", ["web-1"], hostvars)
     assert plan == {"note": None, "targets": [
         {"dest": "10.0.0.1", "kind": "gateway", "family": "ipv4"},
-        # a link-local gateway is reached through its interface
-        {"dest": "fe80::1%eth0", "kind": "gateway", "family": "ipv6"}]}
+        {"dest": "2001:db8::1", "kind": "gateway", "family": "ipv6"}]}
 
 
-def test_where_no_other_host_has_an_address_the_gateway_is_probed():
+def test_where_no_other_host_has_an_address_the_gateway_is_probed_but_not_a_link_local_one():
     plan = probe_plan("web-1", ["web-1", "router"], HOSTVARS)
-    assert [t["kind"] for t in plan["targets"]] == ["gateway", "gateway"]
+    assert plan["targets"] == [{"dest": "10.0.0.1", "kind": "gateway", "family": "ipv4"}]
 
 
 @pytest.mark.parametrize(("host", "play", "hostvars", "note"), [
     ("router", ["router"], HOSTVARS, "this host has no default gateway"),
+    ("router", ["router"], {"router": facts(ipv6=V6)},
+     "this host's default gateway is link-local (IPv6), which pmtu_probe cannot probe"),
     ("router", ["router", "lost"], dict(HOSTVARS, lost={}),
      "no other host of the play has an address on a default route, and this host has no default gateway"),
     ("router", ["router"], {"router": facts(gathered=["interfaces"])},
