@@ -660,7 +660,8 @@ HOSTVARS_OF_HOST = Dict({
     "netpath_findings": List(FINDING, nullable=True),
     "ansible_facts": Dict({"netpath_mtu": Dict(FACTS.fields, nullable=True, scope=True)}, nullable=True),
     "netpath_probes": List(PROBE, nullable=True),
-    "netpath_probe_note": Str("why the audit planned no probe of its own (netpath.mtu.probe_plan)", nullable=True),
+    "netpath_probe_note": Str("why the audit planned no probe of its own (netpath.mtu.probe_plan); empty or null: "
+                              "it planned some", nullable=True),
 })
 
 
