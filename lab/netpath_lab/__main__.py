@@ -40,9 +40,14 @@ def _inventory(lab: model.Lab, topologies: list[model.Topology]) -> dict:
                 "children": {role: {"hosts": {n: {} for n, s in nodes.items() if s == unit}}
                              for role, unit in (("server", "k3s"), ("agent", "k3s-agent"))},
             }
+    lab_group = {"children": groups}
+    if len(topologies) > 1:
+        # Each topology is a network of its own: the audit's automatic targets (the other hosts of
+        # the play) would be mostly out of reach across several.
+        lab_group["vars"] = {"netpath_probe_auto": False}
     return {"all": {"vars": {"ansible_connection": "community.docker.docker",
                              "ansible_python_interpreter": "/usr/bin/python3"},
-                    "children": {"lab": {"children": groups}}}}
+                    "children": {"lab": lab_group}}}
 
 
 def main(argv: list[str] | None = None) -> int:

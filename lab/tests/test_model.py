@@ -127,6 +127,9 @@ def test_the_inventory_groups_hosts_by_topology_and_keeps_workloads_apart(raw):
     assert list(groups["cloud_overlay_workloads"]["hosts"]) == ["co-app"]
     assert "co-app" not in groups["cloud_overlay"]["hosts"]
     assert inventory["all"]["vars"]["ansible_connection"] == "community.docker.docker"
+    # several topologies, several networks: no automatic probe targets across them
+    assert inventory["all"]["children"]["lab"]["vars"] == {"netpath_probe_auto": False}
+    assert "vars" not in cli._inventory(lab, lab.select(["healthy"]))["all"]["children"]["lab"]
 
 
 SCENARIOS = sorted(p.parent.name for p in (REPO / "extensions/molecule").glob("*/molecule.yml"))

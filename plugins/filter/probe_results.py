@@ -35,6 +35,15 @@ options:
         C(peer), the item.
     type: bool
     default: false
+  kind:
+    description:
+      - What the probed paths lead to, kept as each result's C(kind) (the report names each path
+        measured by it). A loop item that is a dict (the targets of
+        R(netpath.mtu.probe_plan,ansible_collections.netpath.mtu.probe_plan_filter)) gives its own
+        C(kind) and C(peer).
+    type: str
+    choices: [target, wireguard_endpoint, peer, gateway]
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -65,8 +74,8 @@ from ansible_collections.netpath.mtu.plugins.module_utils import report as repor
 from ansible_collections.netpath.mtu.plugins.plugin_utils.report_filters import unsafe
 
 
-def probe_results(registered, peers=False):
-    return unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers))
+def probe_results(registered, peers=False, kind=None):
+    return unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers, kind))
 
 
 class FilterModule:

@@ -260,7 +260,7 @@ class Gatherer:
         total = float(sum(counts)) or 1.0
         return {"net_rx": counts, "share": [round(c / total, 3) for c in counts]}
 
-    def routes(self, targets):
+    def routes(self, targets, links=None):
         rules = []
         for family in ("-4", "-6"):
             try:
@@ -270,7 +270,25 @@ class Gatherer:
         found = dict((t, self.route_or_reason(t)) for t in targets)
         return {"targets": dict((t, route) for t, (route, _why) in found.items()),
                 "no_route": dict((t, why) for t, (route, why) in found.items() if route is None),
-                "rules": rules}
+                "rules": rules,
+                "default": self.default_routes(links or {})}
+
+    def default_routes(self, links):
+        """{ipv4, ipv6}: each family's default route {interface, gateway, address}, or None. address is
+        what this host sends from on it (the route's source, else its interface's address of that
+        family, the one on the gateway's subnet first): the address the audit's other hosts probe it at."""
+        found = {}
+        for family, name in (("-4", "ipv4"), ("-6", "ipv6")):
+            try:
+                route = parsers.default_route(self.run("ip", [family, "-j", "route", "show", "default"]))
+            except (Unavailable, parsers.ParseError):
+                route = None
+            if route and not route["address"]:
+                route["address"] = topology.source_address(
+                    (links.get(route["interface"]) or {}).get("addresses") or [], 4 if name == "ipv4" else 6,
+                    route["gateway"])
+            found[name] = route
+        return found
 
 
 def is_address(text):
@@ -315,7 +333,8 @@ def gather(gatherer, parts, route_targets):
     """The netpath_mtu facts of `parts`; what cannot be read goes to `unavailable` with the reason."""
     facts = {"version": 1, "gathered": [], "unavailable": {}}
     links = {}
-    if set(parts) & set(NEEDS_LINKS):
+    # routes reads them too (the default routes' addresses), but can do without them.
+    if set(parts) & set(NEEDS_LINKS + ("routes",)):
         try:
             links = gatherer.interfaces()
         except (Unavailable, ValueError) as exc:
@@ -335,7 +354,7 @@ def gather(gatherer, parts, route_targets):
         "counters": lambda: gatherer.counters(links),
         "conntrack": gatherer.conntrack,
         "softirq": gatherer.softirq,
-        "routes": lambda: gatherer.routes(route_targets),
+        "routes": lambda: gatherer.routes(route_targets, links),
     }
     for part in parts:
         if part in facts["unavailable"]:

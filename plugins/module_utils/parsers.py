@@ -99,6 +99,18 @@ def default_route_dev(text):
     return None
 
 
+def default_route(text):
+    """`ip -j -4|-6 route show default` -> {interface, gateway, address} of the first default route,
+    or None. address is the route's own source (prefsrc), None when it sets none."""
+    for route in _json(text, "ip route show default"):
+        hops = [route] + [hop for hop in route.get("nexthops") or [] if isinstance(hop, dict)]
+        for hop in hops:
+            if hop.get("dev"):
+                return {"interface": hop["dev"], "gateway": hop.get("gateway") or route.get("gateway"),
+                        "address": route.get("prefsrc")}
+    return None
+
+
 def rules(text):
     """`ip -j rule show` -> [{priority, table, selector}] (selector: what else the rule matches)."""
     result = []

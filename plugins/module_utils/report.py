@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from ansible_collections.netpath.mtu.plugins.module_utils import schema
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import SEVERITIES, severity_rank
+from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import HOW_TO_MEASURE
 
 try:
     import jinja2
@@ -41,6 +42,8 @@ PROBE_KEYS = (
     "probes_sent", "rounds", "converged", "elapsed_ms", "rtt_ms", "wait_ms", "address", "family",
     "interface", "cached_pmtu", "bottleneck", "hops",
 )
+
+NO_PATH = "no path was measured"
 
 NO_RESULT = ("no audit result: the host was unreachable, or a task failed on it before its findings were set "
              "(see the play's output)")
@@ -117,13 +120,14 @@ def utc_now():
 # Probe results
 
 
-def probe_results(registered, peers=False):
+def probe_results(registered, peers=False, kind=None):
     """Registered results of a loop of netpath.mtu.pmtu_probe -> a list of probe results.
 
     Each probe result holds ``dest`` (what was probed, as given to the module), the module's
     return values (PROBE_KEYS), ``failed`` and, for a failed probe, ``msg``. With ``peers``, the
-    loop items are inventory host names: each result also holds ``peer`` (that name). Skipped
-    items are left out.
+    loop items are inventory host names: each result also holds ``peer`` (that name). ``kind``
+    (probe_plan.KINDS) says what the path leads to; a loop item that is a dict (probe_plan's
+    targets) gives its own ``kind`` and ``peer``. Skipped items are left out.
     """
     if isinstance(registered, Mapping):
         results = registered.get("results")
@@ -147,8 +151,11 @@ def probe_results(registered, peers=False):
         module_args = (result.get("invocation") or {}).get("module_args") or {}
         dest = module_args.get("dest") or (item.get("dest") if isinstance(item, Mapping) else item)
         probe = {"dest": plain(dest)}
-        if peers:
+        if peers or (isinstance(item, Mapping) and item.get("peer")):
             probe["peer"] = plain(item.get("peer") if isinstance(item, Mapping) else item)
+        probe_kind = item.get("kind", kind) if isinstance(item, Mapping) else kind
+        if probe_kind:
+            probe["kind"] = plain(probe_kind)
         for key in PROBE_KEYS:
             if key in result:
                 probe[key] = plain(result[key])
@@ -168,19 +175,47 @@ def host_entry(host, hostvars_of_host):
     hv = hostvars_of_host if isinstance(hostvars_of_host, Mapping) else {}
     error = hv.get("netpath_audit_error")
     findings = hv.get("netpath_findings")
-    if error:
-        return {"findings": [], "facts": {}, "probes": []}, str(plain(error))
-    if findings is None:
-        return {"findings": [], "facts": {}, "probes": []}, NO_RESULT
+    if error or findings is None:
+        entry = {"findings": [], "facts": {}, "probes": [],
+                 "paths": paths_of([], "the audit of this host did not complete")}
+        return entry, str(plain(error)) if error else NO_RESULT
     facts = (hv.get("ansible_facts") or {}).get("netpath_mtu") or {}
     findings = plain(findings)
     if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
         raise ReportError("netpath_findings of %s must be a list of findings (dicts)" % host)
+    probes = plain(hv.get("netpath_probes") or [])
     return {
         "findings": sorted_findings(findings),
         "facts": plain(facts),
-        "probes": plain(hv.get("netpath_probes") or []),
+        "probes": probes,
+        "paths": paths_of(probes, plain(hv.get("netpath_probe_note"))),
     }, None
+
+
+def is_measured(probe):
+    return not probe.get("failed") and probe.get("pmtu") is not None
+
+
+def path_label(probe):
+    """What a probe measured the path to: "gateway 10.0.0.1", "peer co-b (10.0.0.2)", "target 192.0.2.7"."""
+    dest = scalar_text(probe.get("dest"))
+    if probe.get("peer") and str(probe.get("peer")) != dest:
+        dest = "%s (%s)" % (probe.get("peer"), dest)
+    return "%s %s" % (str(probe["kind"]).replace("_", " "), dest) if probe.get("kind") else dest
+
+
+def paths_of(probes, note=None):
+    """A host's paths: {measured: the labels of the paths measured, unanswered: those probed without
+    an answer, note: why none was measured (null when one was)}."""
+    measured = [path_label(p) for p in probes if is_measured(p)]
+    unanswered = [path_label(p) for p in probes if not is_measured(p)]
+    if measured:
+        note = None
+    elif unanswered:
+        note = "no probe was answered (%s)%s" % (", ".join(unanswered), ": " + note if note else "")
+    else:
+        note = "nothing was probed: %s" % (note or "no target")
+    return {"measured": measured, "unanswered": unanswered, "note": note}
 
 
 def build_report(hostvars, hosts, generated=None):
@@ -204,7 +239,8 @@ def summarize(entries, errors, generated):
     by_severity = dict.fromkeys(SEVERITIES, 0)
     by_id = {}
     by_host = {}
-    probes = {"total": 0, "failed": 0, "blackholes": 0}
+    probes = {"total": 0, "failed": 0, "blackholes": 0, "measured": 0}
+    without_path = []
     for host, entry in entries.items():
         counts = dict.fromkeys(SEVERITIES, 0)
         for finding in entry["findings"]:
@@ -218,6 +254,10 @@ def summarize(entries, errors, generated):
             probes["total"] += 1
             probes["failed"] += bool(probe.get("failed"))
             probes["blackholes"] += bool(probe.get("blackhole"))
+            probes["measured"] += is_measured(probe)
+        if host not in errors and not entry["paths"]["measured"]:
+            without_path.append(host)
+    audited = len(entries) - len(errors)
     return {
         "generated": generated,
         "hosts_audited": len(entries) - len(errors),
@@ -228,7 +268,18 @@ def summarize(entries, errors, generated):
         "by_id": dict(sorted(by_id.items())),
         "by_host": by_host,
         "probes": probes,
+        "hosts_without_measured_path": without_path,
+        "paths_note": paths_note(audited, without_path),
     }
+
+
+def paths_note(audited, without_path):
+    """What the summary says of the paths: null when every audited host measured one."""
+    if not without_path:
+        return None
+    if len(without_path) == audited:
+        return "%s: %s." % (NO_PATH, HOW_TO_MEASURE)
+    return "%s from %s: %s." % (NO_PATH, ", ".join(without_path), HOW_TO_MEASURE)
 
 
 def gate(report, fail_on):
@@ -319,14 +370,19 @@ PROBE_COLUMNS = (("destination", False), ("path MTU", True), ("route MTU", True)
                  ("black hole", False), ("ICMP too big", True), ("MSS", True))
 
 
+# Why a gateway that answers no echo is not a black hole, in its row.
+GATEWAY_SILENT = ("the gateway answers no echo request (many routers do not): this is not a black hole; "
+                  "probe a host beyond it with netpath_probe_targets")
+
+
 def probe_view(probe):
     """One probe row: its cells (PROBE_COLUMNS; a failed probe: destination, "no answer", its message)."""
-    dest = scalar_text(probe.get("dest"))
-    if probe.get("peer") and str(probe.get("peer")) != dest:
-        dest = "%s (%s)" % (probe.get("peer"), dest)
+    dest = path_label(probe)
     if probe.get("failed"):
-        return {"failed": True, "blackhole": False,
-                "cells": [dest, "no answer", "", "", "", "", scalar_text(probe.get("msg", ""))]}
+        why = scalar_text(probe.get("msg", ""))
+        if probe.get("kind") == "gateway":
+            why = "%s (%s)" % (GATEWAY_SILENT, why)
+        return {"failed": True, "blackhole": False, "cells": [dest, "no answer", "", "", "", "", why]}
     icmp = probe.get("icmp_too_big")
     return {"failed": False, "blackhole": bool(probe.get("blackhole")), "cells": [
         dest,
@@ -457,6 +513,7 @@ def host_view(host, entry, summary, anchor):
         "faults_drawn": any(f["interface"] in drawn for f in findings),
         "not_drawn": [f for f in findings if f["interface"] not in drawn] if chains else [],
         "probes": [probe_view(p) for p in entry["probes"]],
+        "paths": entry.get("paths") or paths_of(entry["probes"]),
     }
 
 
@@ -466,6 +523,8 @@ def report_view(report):
     return {
         "summary": summary,
         "totals": severity_counts(summary["by_severity"]),
+        # a report.json written before 0.2.0 has no paths_note
+        "paths_note": summary.get("paths_note"),
         "probe_columns": PROBE_COLUMNS,
         "hosts": [host_view(host, entry, summary, "host-%d" % index)
                   for index, (host, entry) in enumerate(report["hosts"].items(), 1)],

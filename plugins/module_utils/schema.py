@@ -514,6 +514,10 @@ FACTS = Dict({
                        key="address"),
         "rules": List(Dict({"priority": Int(nullable=True), "table": OneOf([Str(), Int()], nullable=True),
                             "selector": Map(Anything(), key="selector")}), "policy routing rules"),
+        "default": Map(Dict({"interface": Str(), "gateway": Str(nullable=True),
+                             "address": Str("what the host sends from on it; null when link-local or unknown",
+                                            nullable=True)}, nullable=True),
+                       "ipv4/ipv6 -> the default route (null: none)", key="family"),
     }, "routes and rules"),
 }, "ansible_facts.netpath_mtu: each part is there only when gathered", scope=True)
 
@@ -525,6 +529,8 @@ FACTS = Dict({
 PROBE_FIELDS = {
     "dest": Anything("what was probed, as given to pmtu_probe"),
     "peer": Anything("mesh probes: the inventory host probed"),
+    "kind": Str("what the path leads to: target, wireguard_endpoint, peer or gateway", nullable=True,
+                choices=("target", "wireguard_endpoint", "peer", "gateway")),
     "pmtu": Int("largest packet that got through", nullable=True, minimum=0, maximum=U32_MAX),
     "route_mtu": Int("MTU of the route", nullable=True, minimum=0, maximum=U32_MAX),
     "blackhole": Bool("larger packets vanished without a too-big message", nullable=True),
@@ -603,10 +609,17 @@ FINDING = Dict({
 }, "one finding", required=("id", "severity"), cases=("id", FINDING_CASES))
 FINDINGS = List(FINDING, "a host's findings (netpath.mtu.findings)")
 
+PATHS = Dict({
+    "measured": List(Str(), "the paths measured (kind and address, e.g. gateway 10.0.0.1)"),
+    "unanswered": List(Str(), "the paths probed without an answer"),
+    "note": Str("why no path was measured; null when one was", nullable=True),
+}, "the paths measured from the host", required=("measured", "unanswered", "note"))
+
 HOST_ENTRY = Dict({
     "findings": FINDINGS,
     "facts": FACTS,
     "probes": PROBES,
+    "paths": PATHS,
 }, "one audited host: {} facts and no findings when its audit failed", required=("findings", "facts", "probes"))
 
 SEVERITY_COUNTS = Map(Int(minimum=0), "severity -> number of findings", key="severity")
@@ -622,8 +635,12 @@ REPORT = Dict({
         "by_severity": SEVERITY_COUNTS,
         "by_id": Map(Int(minimum=0), "finding id -> number", key="id"),
         "by_host": Map(SEVERITY_COUNTS, "host -> severity -> number", key="host"),
-        "probes": Dict({"total": Int(minimum=0), "failed": Int(minimum=0), "blackholes": Int(minimum=0)},
+        "probes": Dict({"total": Int(minimum=0), "failed": Int(minimum=0), "blackholes": Int(minimum=0),
+                        "measured": Int("probes that measured a path MTU", minimum=0)},
                        "probe counts", required=("total", "failed", "blackholes")),
+        "hosts_without_measured_path": List(Str(), "audited hosts from which no path was measured"),
+        "paths_note": Str("no path was measured (from which hosts) and how to give targets; null when every "
+                          "audited host measured a path", nullable=True),
     }, "counts over all hosts", required=("generated", "hosts_audited", "hosts_with_errors", "errors",
                                           "by_severity", "by_host")),
 }, "report.json (netpath.mtu.report)", required=("hosts", "summary"))
@@ -647,6 +664,8 @@ HOSTVARS_OF_HOST = Dict({
     "netpath_findings": List(FINDING, nullable=True),
     "ansible_facts": Dict({"netpath_mtu": Dict(FACTS.fields, nullable=True, scope=True)}, nullable=True),
     "netpath_probes": List(PROBE, nullable=True),
+    "netpath_probe_note": Str("why the audit planned no probe of its own (netpath.mtu.probe_plan); empty or null: "
+                              "it planned some", nullable=True),
 })
 
 

@@ -36,6 +36,27 @@ def vxlan_addresses(links):
     return sorted(result)
 
 
+def source_address(addresses, version, gateway=None):
+    """Of an interface's addresses ("addr/prefix", as parsers.links gives them), the one of IP
+    `version` a host sends from towards `gateway`: the first on the gateway's subnet, else the first
+    of that version that is neither loopback nor link-local; None when there is none."""
+    candidates = []
+    for text in addresses:
+        try:
+            interface = ipaddress.ip_interface(text)
+        except ValueError:
+            continue
+        if interface.version == version and not (interface.ip.is_loopback or interface.ip.is_link_local):
+            candidates.append(interface)
+    try:
+        via = ipaddress.ip_address(gateway) if gateway else None
+    except ValueError:
+        via = None
+    on_link = [i for i in candidates if via is not None and via.version == version and via in i.network]
+    chosen = (on_link or candidates or [None])[0]
+    return str(chosen.ip) if chosen else None
+
+
 def annotate(links, wireguard, routes, default_dev):
     """Add kind corrections, underlay, underlay_mtu, overhead and max_inner_mtu to `links` in place.
 

@@ -12,7 +12,8 @@ description:
     largest inner MTU that fits), each stack of encapsulations down to a physical link, flannel and
     Docker settings, the sysctls, offloads, queueing disciplines, TCPMSS clamps and ICMP filtering of
     both firewall backends, WireGuard peers (never a key), drop and error counters, conntrack,
-    softirq load per CPU, and routes to given targets with the policy rules.
+    softirq load per CPU, and routes to given targets with the policy rules and each family's
+    default route (its gateway and the address the host sends from on it).
   - Reads the tools' JSON output (C(ip -j), C(tc -j), C(nft -j), C(ethtool --json)), C(wg show all dump),
     C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s) and
     C(/etc/docker).

@@ -2,7 +2,9 @@
 bad value fails the run naming the variable (and what is allowed), and the report directory is
 not made. Real ansible-playbook runs against localhost (connection local); no lab needed. The
 one good run audits localhost and checks the report files are written. remediate runs in check
-mode, so that a case the checks let through could not change this machine."""
+mode, so that a case the checks let through could not change this machine. Every run here leaves
+the automatic probe targets off (netpath_probe_auto=false): a lone localhost would probe this
+machine's own default gateway, which is no lab host."""
 
 import json
 import os
@@ -33,6 +35,8 @@ def workdir(tmp_path_factory):
 def run(workdir, playbook, extra, limit="localhost", check=False):
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"),
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    extra = dict(extra)
+    extra.setdefault("netpath_probe_auto", False)
     argv = ["ansible-playbook", "-i", str(workdir / "inventory.ini"), f"netpath.mtu.{playbook}",
             "--limit", limit, "-e", json.dumps(extra)] + (["--check"] if check else [])
     done = subprocess.run(argv, cwd=str(workdir), env=env, capture_output=True, text=True, timeout=300, check=False)
@@ -58,6 +62,10 @@ AUDIT_CASES = [
     ({"netpath_metrics_become": "maybe"},
      "netpath_metrics_become' is of type str and we were unable to convert to bool"),
     ({"netpath_probe_mesh": "maybe"}, "netpath_probe_mesh' is of type str and we were unable to convert to bool"),
+    ({"netpath_probe_auto": "maybe"}, "netpath_probe_auto' is of type str and we were unable to convert to bool"),
+    ({"netpath_strict": True, "netpath_probe_target": ["192.0.2.7"]},
+     "netpath_strict is true: netpath.mtu.audit does not take netpath_probe_target (set for localhost), "
+     "which does nothing here: did you mean netpath_probe_targets? Nothing was audited or written."),
 ]
 
 
@@ -85,6 +93,10 @@ REMEDIATE_CASES = [
     ({"netpath_remediate_report_dir": "/proc/sys/netpath-report"},
      "netpath_remediate_report_dir /proc/sys/netpath-report cannot be made: no write permission on /proc/sys"),
     ({"netpath_remediate_allow_restart": "perhaps"}, "netpath_remediate_allow_restart' is of type str"),
+    # the audit's netpath_report_dir is remediate's to set (before/ and after/)
+    ({"netpath_strict": True, "netpath_report_dir": "/tmp/elsewhere"},
+     "netpath.mtu.remediate does not take netpath_report_dir (set for every host (extra vars, or group_vars of "
+     "all)), which does nothing here: did you mean netpath_remediate_report_dir? Nothing was changed"),
 ]
 
 
@@ -105,10 +117,33 @@ def test_the_audit_of_localhost_writes_the_report_and_passes_the_gate(workdir):
     report = workdir / "good" / "report"
     rc, said = run(workdir, "audit", {"netpath_report_dir": str(report), "netpath_audit_hosts": "localhost",
                                       "netpath_gather_subset": "interfaces,routes", "netpath_fail_on": "error",
-                                      "netpath_metrics_textfile": str(report / "netpath.prom")})
+                                      "netpath_metrics_textfile": str(report / "netpath.prom"),
+                                      "netpath_gather_subsets": "all"})
     assert rc == 0, said[-3000:]
     assert "netpath_fail_on=error: passed (1 host(s) audited)" in said
+    # a name the audit does not take is named, with the one meant, and the run goes on
+    assert ("[WARNING]: netpath.mtu.audit does not take netpath_gather_subsets (set for localhost), which does "
+            "nothing here: did you mean netpath_gather_subset?") in said
+    # nothing to probe (automatic targets off, no target): said on the command line and in every report
+    assert "no path was measured: give each host addresses to probe in netpath_probe_targets" in said
+    summary = json.loads((report / "report.json").read_text())["summary"]
+    assert summary["paths_note"].startswith("no path was measured: give each host addresses to probe")
+    assert summary["hosts_without_measured_path"] == ["localhost"]
+    host = json.loads((report / "report.json").read_text())["hosts"]["localhost"]
+    assert host["paths"] == {"measured": [], "unanswered": [], "note": "nothing was probed: netpath_probe_auto is "
+                                                                       "false and netpath_probe_targets is empty"}
+    assert "**No path was measured:** nothing was probed" in (report / "report.md").read_text()
+    assert 'id="no-path"' in (report / "report.html").read_text()
     # the metrics file may go into the report directory, which the audit makes
     assert sorted(p.name for p in report.iterdir()) == ["netpath.prom", "report.html", "report.json", "report.md"]
     assert "localhost" in json.loads((report / "report.json").read_text())["hosts"]
     assert "netpath_interface_mtu{" in (report / "netpath.prom").read_text()
+
+
+def test_remediate_takes_the_audits_variables_it_passes_through(workdir):
+    # netpath_probe_auto (set by run) and netpath_gather_subset reach the audit remediate runs
+    rc, said = run(workdir, "remediate", {"netpath_strict": True, "netpath_gather_subset": "interfaces",
+                                          "netpath_remediate_report_dir": str(workdir / "through" / "report")},
+                   check=True)
+    assert rc == 0, said[-3000:]
+    assert "does not take netpath_" not in said

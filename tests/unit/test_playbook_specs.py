@@ -18,3 +18,14 @@ def test_the_spec_choices_are_the_collections_own_lists():
         assert spec["netpath_remediate_spec"][name]["choices"] == list(findings.IDS)
     assert spec["netpath_audit_spec"]["netpath_report_dir"]["default"] == \
         spec["netpath_remediate_spec"]["netpath_remediate_report_dir"]["default"]
+
+
+def test_the_audit_variables_remediate_sets_are_those_of_its_imports_of_the_audit():
+    spec = yaml.safe_load(SPEC.read_text())
+    plays = yaml.safe_load((SPEC.parents[1] / "remediate.yml").read_text())
+    imports = [play for play in plays if play.get("ansible.builtin.import_playbook") == "audit.yml"]
+    assert len(imports) == 2
+    for play in imports:
+        set_for_audit = sorted(set(play["vars"]) - {"netpath_variables_checked"})
+        assert set_for_audit == sorted(spec["netpath_remediate_sets_for_audit"])
+        assert set(set_for_audit) <= set(spec["netpath_audit_spec"])

@@ -11,9 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import findings, gather
+from ansible_collections.netpath.mtu.plugins.module_utils import findings, gather, topology
 
 FIXTURES = Path(__file__).parent / "fixtures" / "facts"
+
+
+# Read since the captures were made (the routes part's IPv6 default route, which the interfaces part
+# reads only when there is no IPv4 one): replayed as a failed command, which the gatherer takes as
+# no route of that family.
+NOT_CAPTURED = {"ip -6 -j route show default"}
 
 
 class ReplayModule:
@@ -26,6 +32,8 @@ class ReplayModule:
 
     def run_command(self, argv):
         key = " ".join(argv)
+        if key in NOT_CAPTURED and key not in self.record["commands"]:
+            return 1, "", "not in this capture"
         if key not in self.record["commands"]:
             raise AssertionError("the capture of %s lacks %r: run lab/netpath_lab/capture.py again" %
                                  (self.record["host"], key))
@@ -180,3 +188,29 @@ def test_a_target_without_a_route_says_why():
     assert routes["no_route"]["10.9.9.9"].endswith("Network is unreachable")
     assert routes["no_route"]["junk"] == "'junk' is not an IPv4 or IPv6 address (ip route get takes no names)"
     assert set(routes["no_route"]) == {"10.9.9.9", "junk", "-h", "1.2.3.4.5", ""}
+
+
+def test_the_default_routes_give_the_gateway_and_the_address_the_host_sends_from():
+    class Defaults(gather.Gatherer):
+        def run(self, tool, args):
+            return {
+                "-4": '[{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]',
+                "-6": '[{"dst":"default","gateway":"fe80::1","dev":"eth1","prefsrc":"2001:db8::5","flags":[]}]',
+            }[args[0]] if args[1:] == ["-j", "route", "show", "default"] else "[]"
+
+    links = {"eth0": {"addresses": ["127.0.0.2/8", "192.0.2.9/24", "10.0.0.10/24", "fe80::2/64"]}}
+    default = Defaults(module=None).routes([], links)["default"]
+    # the address on the gateway's subnet, not the first one; IPv6 takes the route's own source
+    assert default == {"ipv4": {"interface": "eth0", "gateway": "10.0.0.1", "address": "10.0.0.10"},
+                       "ipv6": {"interface": "eth1", "gateway": "fe80::1", "address": "2001:db8::5"}}
+
+
+@pytest.mark.parametrize(("addresses", "version", "gateway", "chosen"), [
+    (["192.0.2.9/24", "10.0.0.10/24"], 4, "10.0.0.1", "10.0.0.10"),
+    (["192.0.2.9/24", "10.0.0.10/24"], 4, None, "192.0.2.9"),
+    (["fe80::2/64", "2001:db8::5/64"], 6, "fe80::1", "2001:db8::5"),
+    (["fe80::2/64", "127.0.0.1/8"], 6, "fe80::1", None),
+    (["10.0.0.10/24"], 6, None, None),
+])
+def test_the_source_address_of_a_default_route(addresses, version, gateway, chosen):
+    assert topology.source_address(addresses, version, gateway) == chosen

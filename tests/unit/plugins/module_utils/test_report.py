@@ -39,7 +39,7 @@ def test_report_has_exactly_hosts_and_summary(built, sample):
     assert set(built) == {"hosts", "summary"}
     assert list(built["hosts"]) == sample["hosts"]
     for entry in built["hosts"].values():
-        assert set(entry) == {"findings", "facts", "probes"}
+        assert set(entry) == {"findings", "facts", "probes", "paths"}
     # What report.json holds survives JSON.
     assert json.loads(json.dumps(built)) == built
 
@@ -64,7 +64,7 @@ def test_summary_counts(built):
                                 "pmtu_blackhole": 1, "udp_buffer_errors": 1}
     assert summary["by_host"]["co-node"] == {"error": 1, "warning": 1, "info": 0}
     assert summary["by_host"]["healthy-a"] == {"error": 0, "warning": 0, "info": 0}
-    assert summary["probes"] == {"total": 4, "failed": 1, "blackholes": 1}
+    assert summary["probes"] == {"total": 4, "failed": 1, "blackholes": 1, "measured": 3}
 
 
 def test_findings_are_sorted_errors_first(sample):
@@ -95,7 +95,8 @@ def test_hosts_whose_audit_did_not_complete(sample):
     assert summary["errors"]["wg-router"] == "Gather MTU facts: ip: not found"
     assert summary["errors"]["stale"] == report.NO_RESULT
     for host in ("wg-router", "stale", "not-in-hostvars"):
-        assert built["hosts"][host] == {"findings": [], "facts": {}, "probes": []}
+        assert built["hosts"][host] == {"findings": [], "facts": {}, "probes": [], "paths": {
+            "measured": [], "unanswered": [], "note": "nothing was probed: the audit of this host did not complete"}}
 
 
 def test_a_host_listed_twice_is_reported_once(sample):

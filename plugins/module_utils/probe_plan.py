@@ -1,0 +1,87 @@
+# Copyright (c) 2026, netpath.mtu developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which paths the audit probes from a host besides netpath_probe_targets and the WireGuard endpoints:
+the other hosts of the play (netpath_probe_mesh, or automatically when no target is given) and, where
+there is no other host to probe, the host's default gateways.
+
+Plain functions on plain data: the host's and its peers' variables (hostvars), as the probe_plan filter
+gives them. The automatic targets come only from the play's own hosts and their default routes.
+"""
+
+from collections.abc import Mapping
+
+# What a probe measured the path to (the `kind` of a probe result).
+KINDS = ("target", "wireguard_endpoint", "peer", "gateway")
+FAMILIES = ("ipv4", "ipv6")
+
+HOW_TO_MEASURE = ("give each host addresses to probe in netpath_probe_targets, or audit hosts together so that "
+                  "they probe each other (netpath_probe_auto, on by default, probes the other hosts of the play "
+                  "or, for a host audited alone, its default gateway)")
+
+
+def default_routes(host_vars):
+    """{ipv4, ipv6} -> default route of a host's gathered facts (routes.default), {} when not gathered."""
+    facts = (host_vars.get("ansible_facts") or {}).get("netpath_mtu") or {} if isinstance(host_vars, Mapping) else {}
+    routes = facts.get("routes") or {}
+    default = routes.get("default")
+    return {family: route for family, route in (default or {}).items()
+            if family in FAMILIES and isinstance(route, Mapping)} if isinstance(default, Mapping) else {}
+
+
+def peer_targets(peer, peer_vars):
+    """The targets to probe a peer at: its netpath_probe_address when set, else the address it sends
+    from on each default route it has (IPv4 and IPv6)."""
+    address = peer_vars.get("netpath_probe_address") if isinstance(peer_vars, Mapping) else None
+    if address:
+        return [{"dest": str(address), "kind": "peer", "peer": peer}]
+    return [{"dest": str(route["address"]), "kind": "peer", "peer": peer, "family": family}
+            for family, route in sorted(default_routes(peer_vars).items()) if route.get("address")]
+
+
+def gateway_targets(host_vars):
+    """The host's default gateways, IPv4 and IPv6. A link-local IPv6 gateway (fe80::1, as router
+    advertisements give it) is left out: pmtu_probe takes no interface scope."""
+    return [{"dest": str(route["gateway"]), "kind": "gateway", "family": family}
+            for family, route in sorted(default_routes(host_vars).items())
+            if route.get("gateway") and not str(route["gateway"]).lower().startswith("fe80:")]
+
+
+def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
+    """What `host` probes besides its targets and WireGuard endpoints: {targets, note}.
+
+    targets: [{dest, kind (peer or gateway), peer (the inventory host, for a peer), family}].
+    With mesh, every other host of the play, at its netpath_probe_address, ansible_host or name (as
+    netpath_probe_mesh always did). Otherwise, when auto is on and no target is given: the other hosts
+    of the play at the address each sends from on its default route (netpath_probe_address first);
+    where the play has no other host with such an address, the host's default gateways.
+    note: why nothing is planned, when nothing is (None otherwise, or when targets are given).
+    """
+    peers = [str(p) for p in play_hosts or [] if str(p) != str(host)]
+    own = hostvars.get(host, {}) if isinstance(hostvars, Mapping) else {}
+    if mesh:
+        planned = []
+        for peer in peers:
+            peer_vars = hostvars.get(peer, {})
+            dest = peer_vars.get("netpath_probe_address") or peer_vars.get("ansible_host") or peer
+            planned.append({"dest": str(dest), "kind": "peer", "peer": peer})
+        return {"targets": planned, "note": None if planned else "netpath_probe_mesh: the play has no other host"}
+    if targets:
+        return {"targets": [], "note": None}
+    if not auto:
+        return {"targets": [], "note": "netpath_probe_auto is false and netpath_probe_targets is empty"}
+    planned = [t for peer in peers for t in peer_targets(peer, hostvars.get(peer, {}))]
+    if planned:
+        return {"targets": planned, "note": None}
+    planned = gateway_targets(own)
+    if planned:
+        return {"targets": planned, "note": None}
+    if "routes" not in (((own.get("ansible_facts") or {}).get("netpath_mtu") or {}).get("gathered") or []):
+        why = "the routes part of mtu_facts was not gathered (netpath_gather_subset), so no default route is known"
+    elif any(route.get("gateway") for route in default_routes(own).values()):
+        why = "this host's default gateway is link-local (IPv6), which pmtu_probe cannot probe"
+    else:
+        why = "this host has no default gateway"
+    if peers:
+        why = "no other host of the play has an address on a default route, and " + why
+    return {"targets": [], "note": why}
