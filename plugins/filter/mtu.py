@@ -15,11 +15,14 @@ from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import n
 inner_mtu = named_filter("inner_mtu", encap.checked_inner_mtu, ValueError)
 
 
-def findings(facts, probes=None, host=None):
+def findings(facts, probes=None, host=None, load_test=None):
     schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "findings")
     schema.check(probes, schema.PROBES_OR_NONE, "probes", AnsibleFilterError, "findings")
     schema.check(host, schema.HOST, "host", AnsibleFilterError, "findings")
-    return rules.evaluate(facts, probes, host)
+    if load_test is not None and not isinstance(load_test, dict):
+        raise AnsibleFilterError("findings: load_test must be a netpath.mtu.load_probe result (a dict), not %s"
+                                 % type(load_test).__name__)
+    return rules.evaluate(facts, probes, host, load_test)
 
 
 def wireguard_endpoints(facts):
