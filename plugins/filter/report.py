@@ -27,10 +27,10 @@ def probe_results(registered, peers=False):
     return _unsafe(lambda: reports.probe_results(reports.checked_registered(registered, "probe_results"), peers))
 
 
-def report(hostvars, hosts, generated=None):
+def report(hostvars, hosts, generated=None, load=None):
     def build():
         reports.checked_report_input(hostvars, hosts, generated, "report")
-        return reports.build_report(hostvars, hosts, generated)
+        return reports.build_report(hostvars, hosts, generated, load)
     return _unsafe(build)
 
 

@@ -14,7 +14,8 @@ from ansible_collections.netpath.mtu.plugins.module_utils import parsers
 # A core counts as saturated from 90 % busy (user, system, irq, softirq, steal: not idle or iowait).
 CORE_BUSY_SHARE = 0.9
 # A userspace tunnel's process counts as CPU-limited when its cgroup was throttled (cpu.max) for a
-# quarter of the run or more: a quota, not a busy core, is then the ceiling.
+# quarter of the run or more: a quota, not a busy core, is then the ceiling. (Throttled time adds up
+# over the CPUs the cgroup ran on, so the share can pass 1.)
 THROTTLED_SHARE = 0.25
 # Several flows that get less than 1.5 times one flow's rate do not gain from parallelism: the limit
 # is shared (a core, a quota), not a single flow's window.
@@ -75,8 +76,8 @@ def cgroup_cpu(group):
         return {"usage_usec": stat.get("usage_usec") or 0, "throttled_usec": stat.get("throttled_usec") or 0,
                 "max": (group.get("cpu_max") or "max").strip()}
     quota, period = (group.get("cfs_quota_us") or "-1").strip(), (group.get("cfs_period_us") or "").strip()
-    usage = (group.get("cpuacct_usage") or "0").strip()
-    return {"usage_usec": int(usage) // 1000 if usage.isdigit() else 0,
+    usage = (group.get("cpuacct_usage") or "").strip()
+    return {"usage_usec": int(usage) // 1000 if usage.isdigit() else None,
             "throttled_usec": (stat.get("throttled_time") or 0) // 1000,
             "max": "max" if quota.startswith("-") or not period else "%s %s" % (quota, period)}
 
@@ -127,11 +128,12 @@ def _cgroup_delta(before, after, elapsed_usec):
         quota = new["max"].split()
         allowed = (float(quota[0]) / float(quota[1]) * elapsed_usec
                    if len(quota) == 2 and quota[0] != "max" and float(quota[1]) else None)
-        used = new["usage_usec"] - old["usage_usec"]
+        # None where the usage was not readable (v1 with cpuacct mounted apart from cpu, at another path)
+        used = None if None in (new["usage_usec"], old["usage_usec"]) else new["usage_usec"] - old["usage_usec"]
         result.append({
             "process": new["process"], "cgroup": path, "cpu_max": new["max"],
             "throttled_share": _share(new["throttled_usec"] - old["throttled_usec"], elapsed_usec),
-            "quota_used_share": _share(used, allowed) if allowed else None,
+            "quota_used_share": _share(used, allowed) if allowed and used is not None else None,
         })
     return result
 

@@ -53,7 +53,9 @@ def test_parsers_of_the_counters():
     assert load.cgroup_cpu({"version": "v1", "cpu_stat": "nr_periods 30\nthrottled_time 2500000000\n",
                             "cfs_quota_us": "5000\n", "cfs_period_us": "100000\n", "cpuacct_usage": "7000000\n"}) == {
         "usage_usec": 7000, "throttled_usec": 2500000, "max": "5000 100000"}
-    assert load.cgroup_cpu({"version": "v1", "cfs_quota_us": "-1\n", "cfs_period_us": "100000\n"})["max"] == "max"
+    # no limit; cpuacct not readable at the cpu cgroup's path: the usage is unknown, not zero
+    assert load.cgroup_cpu({"version": "v1", "cfs_quota_us": "-1\n", "cfs_period_us": "100000\n"}) == {
+        "usage_usec": None, "throttled_usec": 0, "max": "max"}
 
 
 def test_delta_of_two_snapshots():
