@@ -121,6 +121,10 @@ route:
     interface's).
   returned: success
   type: dict
+bitrate:
+  description: The target rate per flow the verdict was judged against (O(bitrate); 0 for none).
+  returned: success
+  type: int
 probe:
   description: The quick path-MTU probe - C(pmtu), C(elapsed_ms), or C(error) when the far end did not answer.
   returned: success
@@ -396,8 +400,8 @@ def main():
     measured = {"route": route, "probe": probe_result, "runs": runs, "bitrate": params["bitrate"]}
     verdict, evidence, advice = load.verdict(measured)
     module.exit_json(changed=False, address=address, commands=commands, route=route, probe=probe_result,
-                     runs=runs, throughput=load.throughput(runs), offload=offload, verdict=verdict,
-                     evidence=evidence, advice=advice)
+                     bitrate=params["bitrate"], runs=runs, throughput=load.throughput(runs), offload=offload,
+                     verdict=verdict, evidence=evidence, advice=advice)
 
 
 if __name__ == "__main__":
