@@ -112,3 +112,23 @@ def test_the_audit_of_localhost_writes_the_report_and_passes_the_gate(workdir):
     assert sorted(p.name for p in report.iterdir()) == ["netpath.prom", "report.html", "report.json", "report.md"]
     assert "localhost" in json.loads((report / "report.json").read_text())["hosts"]
     assert "netpath_interface_mtu{" in (report / "netpath.prom").read_text()
+
+
+DIAGNOSE_CASES = [
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "elsewhere", "dest": "192.0.2.1"}]},
+     "from and to must be two different hosts of the inventory"),
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "other-a", "dest": "192.0.2.1"}],
+      "netpath_load_duration": 61}, "and the duration 1..60 s. Nothing was run."),
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "other-a"}]}, "missing required arguments: dest"),
+    ({}, "netpath_load_pairs is empty"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), DIAGNOSE_CASES, ids=["unknown-host", "duration", "no-dest", "no-pairs"])
+def test_diagnose_refuses_bad_input_before_anything_runs(workdir, extra, message):
+    report = workdir / "diagnose-report"
+    rc, said = run(workdir, "diagnose", dict(extra, netpath_report_dir=str(report)))
+    assert rc != 0, said[-3000:]
+    assert message in said, said[-3000:]
+    assert "Start an iperf3 server" not in said and "Drive the load" not in said
+    assert not report.exists()
