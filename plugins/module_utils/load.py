@@ -230,17 +230,18 @@ def _routing_checks(measured):
 def _loss_checks(measured):
     for run in measured.get("runs") or []:
         counters = run.get("counters") or {}
-        ratio = (counters.get("tcp") or {}).get("retransmit_ratio", 0.0)
-        # Retransmits decide on one flow only: several flows started together overflow a queue by
-        # themselves (each one's slow start), which says nothing about the path.
+        # Loss decides on one flow only: several flows started together overflow a queue (a socket
+        # buffer, a device queue) by themselves, which says nothing of the path. Their numbers are shown.
         single = run["streams"] == 1
-        yield _evidence("loss", single and ratio >= RETRANSMIT_RATIO, "TCP retransmitted / sent segments", ratio,
-                        ">= %s%s" % (RETRANSMIT_RATIO, "" if single else " (several flows: shown, not deciding)"),
-                        _run_name(run))
+        note = "" if single else " (several flows: shown, not deciding)"
+        ratio = (counters.get("tcp") or {}).get("retransmit_ratio", 0.0)
         errors = sum((counters.get("udp") or {}).values())
-        yield _evidence("loss", errors > 0, "UDP buffer errors", errors, "> 0", _run_name(run))
         drops = sum(sum(moved.values()) for moved in (counters.get("links") or {}).values())
-        yield _evidence("loss", drops > 0, "interface drops and errors", drops, "> 0", _run_name(run))
+        yield _evidence("loss", single and ratio >= RETRANSMIT_RATIO, "TCP retransmitted / sent segments", ratio,
+                        ">= %s%s" % (RETRANSMIT_RATIO, note), _run_name(run))
+        yield _evidence("loss", single and errors > 0, "UDP buffer errors", errors, "> 0" + note, _run_name(run))
+        yield _evidence("loss", single and drops > 0, "interface drops and errors", drops, "> 0" + note,
+                        _run_name(run))
 
 
 CHECKS = (_mtu_checks, _cpu_checks, _routing_checks, _loss_checks)

@@ -25,8 +25,8 @@ description:
   - Decides a O(ignore:verdict) in the method's order - C(mtu) (the path carries less than the
     route's MTU, or the flow's path MTU is above it), C(cpu) (a core at 90 % or the tunnel's quota
     throttled a quarter of the time, and several flows do not get 1.5 times one flow), C(routing)
-    (the reverse-path filter dropped packets), C(loss) (2 % of the one flow's TCP segments sent
-    again, UDP buffer errors, interface drops) - else C(none). The evidence names every number looked at with its
+    (the reverse-path filter dropped packets), C(loss) (during the one-flow run, 2 % of its TCP
+    segments sent again, UDP buffer errors, interface drops) - else C(none). The evidence names every number looked at with its
     threshold.
   - With O(offload_experiment), repeats the one-flow run with GRO and GSO off on the route's
     interface and then on the WireGuard tunnel's underlay (C(ethtool -K)), putting each setting back

@@ -112,8 +112,9 @@ def measured(single, multi, one=50e6, many=200e6, pmtu=1420, flow_pmtu=1420, bit
     (measured(counters(busy=0.99), counters(busy=0.99), one=50e6, many=52e6), "none", []),
     (measured(counters(rp=4), counters()), "routing", ["routing"]),
     (measured(counters(ratio=0.05), counters(ratio=0.04)), "loss", ["loss"]),
-    # four flows started together retransmit by themselves; one clean flow says the path is fine
-    (measured(counters(ratio=0.0), counters(ratio=0.096)), "none", []),
+    # four flows started together retransmit and overflow a socket buffer by themselves (recorded on
+    # the lab's healthy wireguard-go pair); one clean flow says the path is fine
+    (measured(counters(ratio=0.0), counters(ratio=0.096, udp=139)), "none", []),
     (measured(counters(udp=3), counters()), "loss", ["loss"]),
     (measured(counters(drops={"eth0": {"rx_dropped": 2}}), counters()), "loss", ["loss"]),
 ])
