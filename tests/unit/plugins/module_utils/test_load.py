@@ -1,7 +1,8 @@
 """load_probe's logic: the counters' texts, their deltas, and the verdict on recorded lab runs.
 
-fixtures/load/*.json are load_probe results recorded on the lab (extensions/molecule/audit,
-verify_load.yml): one per verdict. The verdict is decided again here from their numbers alone.
+fixtures/load/*.json are load_probe results recorded on the lab by the audit scenario's load plays
+(extensions/molecule/audit/load_before.yml, load_after.yml), one per verdict, with the verdict the
+scenario expects of them: it is decided again here from the recorded numbers alone.
 """
 
 import json
