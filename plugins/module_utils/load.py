@@ -25,6 +25,9 @@ TARGET_SHARE = 0.9
 # TCP segments sent again by one flow: from 2 % of those sent, TCP's window is cut by loss (a healthy
 # path retransmits well under 1 %; the lab's healthy wireguard-go on two shared CPUs about 0.5 %).
 RETRANSMIT_RATIO = 0.02
+# A flow that received 1 Mbit/s in full-size segments proves the path carries them (a black hole
+# passes none), whatever a probe whose echoes were lost said.
+FLOW_PROOF_BPS = 1000000
 # Any packet the reverse-path filter dropped during the test: its replies came back by another way.
 RP_FILTER_DROPS = 1
 
@@ -174,18 +177,35 @@ def _run_name(run):
     return "%s, %d flow%s" % (run["direction"], run["streams"], "" if run["streams"] == 1 else "s")
 
 
+def _carried(measured, route_mtu):
+    """The one-flow run that proves full-size packets pass: it received FLOW_PROOF_BPS with the route's
+    MTU as its path MTU, and the kernel does not shrink segments by itself (tcp_mtu_probing 0), so
+    its segments were full-size. None when no run proves it."""
+    if measured.get("tcp_mtu_probing") != 0:
+        return None
+    for run in measured.get("runs") or []:
+        if run["streams"] == 1 and (run.get("pmtu") or 0) >= route_mtu and run["bits_per_second"] >= FLOW_PROOF_BPS:
+            return run
+    return None
+
+
 def _mtu_checks(measured):
     probe, route = measured.get("probe") or {}, measured.get("route") or {}
     if not isinstance(probe.get("pmtu"), int):
         yield _evidence("mtu", False, "path MTU (pmtu_probe)", None,
                         "not measured: %s" % (probe.get("error") or "no probe"))
         return
-    yield _evidence("mtu", probe["pmtu"] < (route.get("mtu") or 0), "path MTU (pmtu_probe)", probe["pmtu"],
-                    "< %s, the MTU of the route's interface %s" % (route.get("mtu"), route.get("dev")))
+    carried = _carried(measured, route.get("mtu") or 0)
+    refuted = "" if carried is None else (
+        "; refuted: the one flow received %d bit/s in full-size segments of path MTU %s (tcp_mtu_probing 0), "
+        "so the probe's echoes were lost, not too big" % (carried["bits_per_second"], carried["pmtu"]))
+    yield _evidence("mtu", probe["pmtu"] < (route.get("mtu") or 0) and carried is None, "path MTU (pmtu_probe)",
+                    probe["pmtu"], "< %s, the MTU of the route's interface %s%s" % (route.get("mtu"), route.get("dev"),
+                                                                                  refuted))
     for run in measured.get("runs") or []:
         if isinstance(run.get("pmtu"), int):
-            yield _evidence("mtu", run["pmtu"] > probe["pmtu"], "the flow's path MTU (TCP_INFO)", run["pmtu"],
-                            "> %d, the path MTU measured" % probe["pmtu"], _run_name(run))
+            yield _evidence("mtu", run["pmtu"] > probe["pmtu"] and carried is None, "the flow's path MTU (TCP_INFO)",
+                            run["pmtu"], "> %d, the path MTU measured%s" % (probe["pmtu"], refuted), _run_name(run))
 
 
 def _pairs(measured):
@@ -248,7 +268,7 @@ CHECKS = (_mtu_checks, _cpu_checks, _routing_checks, _loss_checks)
 
 
 def verdict(measured):
-    """{route, probe, runs, bitrate} -> (verdict, evidence, advice).
+    """{route, probe, runs, bitrate, tcp_mtu_probing} -> (verdict, evidence, advice).
 
     runs: [{direction, streams, bits_per_second, pmtu, counters (a delta)}]. The verdict is the first
     check that fired in the method's order (mtu, cpu, routing, loss), else none; evidence lists every

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 # What a load_probe result holds (its RETURN) and the pair it measured; Ansible's own keys are not kept.
 LOAD_KEYS = ("from", "to", "dest", "address", "error", "verdict", "evidence", "advice", "throughput", "route",
-             "probe", "bitrate", "runs", "offload", "commands")
+             "probe", "bitrate", "tcp_mtu_probing", "runs", "offload", "commands")
 
 BAR_X = 150
 BAR_MAX_W = 420

@@ -22,12 +22,13 @@ description:
     the flow it sends; C(ss) has no JSON output, so its text is not parsed. The route the test took
     comes from C(ip -j route get), and a quick path-MTU probe (the method of M(netpath.mtu.pmtu_probe))
     measures what the path carries.
-  - Decides a O(ignore:verdict) in the method's order - C(mtu) (the path carries less than the
-    route's MTU, or the flow's path MTU is above it), C(cpu) (a core at 90 % or the tunnel's quota
+  - Decides a RV(verdict) in the method's order - C(mtu) (the path carries less than the
+    route's MTU, or the flow's path MTU is above it, unless the one flow itself carried 1 Mbit/s in
+    full-size segments), C(cpu) (a core at 90 % or the tunnel's quota
     throttled a quarter of the time, and several flows do not get 1.5 times one flow), C(routing)
     (the reverse-path filter dropped packets), C(loss) (during the one-flow run, 2 % of its TCP
-    segments sent again, UDP buffer errors, interface drops) - else C(none). The evidence names every number looked at with its
-    threshold.
+    segments sent again, UDP buffer errors, interface drops) - else C(none). The evidence names
+    every number looked at with its threshold.
   - With O(offload_experiment), repeats the one-flow run with GRO and GSO off on the route's
     interface and then on the WireGuard tunnel's underlay (C(ethtool -K)), putting each setting back
     even when a run fails.
@@ -123,6 +124,14 @@ route:
   type: dict
 bitrate:
   description: The target rate per flow the verdict was judged against (O(bitrate); 0 for none).
+  returned: success
+  type: int
+tcp_mtu_probing:
+  description:
+    - The kernel's C(net.ipv4.tcp_mtu_probing). With 0 (the default) TCP never shrinks its segments
+      by itself, so a flow that received 1 Mbit/s at the route's MTU proves full-size packets pass, and a
+      lower path MTU from the probe (whose echoes were lost, e.g. through a CPU-starved tunnel) is not
+      taken for a black hole.
   returned: success
   type: int
 probe:
@@ -397,11 +406,14 @@ def main():
     offload = []
     if params["offload_experiment"]:
         offload = offload_experiment(probe, plan[0][2], runs[0]["bits_per_second"], route["dev"])
-    measured = {"route": route, "probe": probe_result, "runs": runs, "bitrate": params["bitrate"]}
+    probing = read("/proc/sys/net/ipv4/tcp_mtu_probing").strip()
+    measured = {"route": route, "probe": probe_result, "runs": runs, "bitrate": params["bitrate"],
+                "tcp_mtu_probing": int(probing) if probing.isdigit() else None}
     verdict, evidence, advice = load.verdict(measured)
     module.exit_json(changed=False, address=address, commands=commands, route=route, probe=probe_result,
-                     bitrate=params["bitrate"], runs=runs, throughput=load.throughput(runs), offload=offload,
-                     verdict=verdict, evidence=evidence, advice=advice)
+                     bitrate=params["bitrate"], tcp_mtu_probing=measured["tcp_mtu_probing"], runs=runs,
+                     throughput=load.throughput(runs), offload=offload, verdict=verdict, evidence=evidence,
+                     advice=advice)
 
 
 if __name__ == "__main__":

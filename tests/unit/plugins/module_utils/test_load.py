@@ -92,8 +92,9 @@ def counters(busy=0.3, throttled=0.0, ratio=0.0, rp=0, udp=0, drops=None):
             "tunnel_cpu": [{"process": "wireguard-go", "throttled_share": throttled}]}
 
 
-def measured(single, multi, one=50e6, many=200e6, pmtu=1420, flow_pmtu=1420, bitrate=50000000):
+def measured(single, multi, one=50e6, many=200e6, pmtu=1420, flow_pmtu=1420, bitrate=50000000, probing=0):
     return {"route": {"dev": "wg0", "mtu": 1420}, "probe": {"pmtu": pmtu}, "bitrate": bitrate,
+            "tcp_mtu_probing": probing,
             "runs": [{"direction": "forward", "streams": 1, "bits_per_second": one, "pmtu": flow_pmtu,
                       "counters": single},
                      {"direction": "forward", "streams": 4, "bits_per_second": many, "pmtu": flow_pmtu,
@@ -103,7 +104,14 @@ def measured(single, multi, one=50e6, many=200e6, pmtu=1420, flow_pmtu=1420, bit
 @pytest.mark.parametrize(("case", "expected", "fired"), [
     (measured(counters(), counters()), "none", []),
     (measured(counters(), counters(), one=1e5, many=2e5, pmtu=1340), "mtu", ["mtu"]),
-    (measured(counters(), counters(), flow_pmtu=1500), "mtu", ["mtu"]),
+    (measured(counters(), counters(), flow_pmtu=1500, probing=None), "mtu", ["mtu"]),
+    # a probe whose echoes a CPU-starved tunnel lost (recorded: 457) against a flow that carried 3 Mbit/s
+    # in full-size segments: the flow wins, and the CPU is named
+    (measured(counters(throttled=1.2), counters(throttled=1.2), one=3e6, many=2.2e6, pmtu=457, bitrate=0), "cpu",
+     ["cpu"]),
+    # ... unless TCP may have shrunk its segments by itself (tcp_mtu_probing 1)
+    (measured(counters(throttled=1.2), counters(throttled=1.2), one=3e6, many=2.2e6, pmtu=457, bitrate=0,
+              probing=1), "mtu", ["mtu", "cpu"]),
     # a quota throttled, four flows no faster than one, the target not reached
     (measured(counters(throttled=0.6, ratio=0.02), counters(throttled=0.7), one=20e6, many=22e6), "cpu",
      ["cpu", "loss"]),
