@@ -199,9 +199,9 @@ def _mtu_checks(measured):
     refuted = "" if carried is None else (
         "; refuted: the one flow received %d bit/s in full-size segments of path MTU %s (tcp_mtu_probing 0), "
         "so the probe's echoes were lost, not too big" % (carried["bits_per_second"], carried["pmtu"]))
+    below = "< %s, the MTU of the route's interface %s%s" % (route.get("mtu"), route.get("dev"), refuted)
     yield _evidence("mtu", probe["pmtu"] < (route.get("mtu") or 0) and carried is None, "path MTU (pmtu_probe)",
-                    probe["pmtu"], "< %s, the MTU of the route's interface %s%s" % (route.get("mtu"), route.get("dev"),
-                                                                                  refuted))
+                    probe["pmtu"], below)
     for run in measured.get("runs") or []:
         if isinstance(run.get("pmtu"), int):
             yield _evidence("mtu", run["pmtu"] > probe["pmtu"] and carried is None, "the flow's path MTU (TCP_INFO)",
