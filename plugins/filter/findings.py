@@ -30,6 +30,13 @@ options:
   host:
     description: Host name to put in each finding.
     type: str
+  load_test:
+    description:
+      - The host's M(netpath.mtu.load_probe) result, when a load test ran there. V(softirq_single_core)
+        and V(udp_buffer_errors) then read the counters measured during it (their evidence says
+        C(counted - during a load test of N s)) instead of the totals since boot (C(counted - totals since boot)).
+    type: dict
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -102,11 +109,14 @@ from ansible_collections.netpath.mtu.plugins.module_utils import findings as rul
 from ansible_collections.netpath.mtu.plugins.module_utils import schema
 
 
-def findings(facts, probes=None, host=None):
+def findings(facts, probes=None, host=None, load_test=None):
     schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "findings")
     schema.check(probes, schema.PROBES_OR_NONE, "probes", AnsibleFilterError, "findings")
     schema.check(host, schema.HOST, "host", AnsibleFilterError, "findings")
-    return rules.evaluate(facts, probes, host)
+    if load_test is not None and not isinstance(load_test, dict):
+        raise AnsibleFilterError("findings: load_test must be a netpath.mtu.load_probe result (a dict), not %s"
+                                 % type(load_test).__name__)
+    return rules.evaluate(facts, probes, host, load_test)
 
 
 class FilterModule:

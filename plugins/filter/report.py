@@ -44,6 +44,14 @@ options:
   generated:
     description: Time stamp for RV(_value.summary.generated). Defaults to now, in UTC, as C(YYYY-MM-DDTHH:MM:SSZ).
     type: str
+  load:
+    description:
+      - The load tests of C(netpath.mtu.diagnose) (C(netpath_load_results)) - each a
+        M(netpath.mtu.load_probe) result with C(from), C(to) and C(dest). They go into the report as
+        C(load), and report.html draws their throughput and per-core CPU.
+    type: list
+    elements: dict
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -98,6 +106,15 @@ _value:
               - - {interface: wg0, kind: wireguard, mtu: 1420, overhead: 60}
                 - {interface: eth0, kind: physical, mtu: 1500, overhead: 0}
           probes: [{dest: 10.2.0.2, pmtu: 1400, route_mtu: 1500, blackhole: true, failed: false}]
+    load:
+      description:
+        - With O(load), one entry per pair - C(from), C(to), C(dest), C(verdict), C(evidence), C(advice),
+          C(throughput), C(route), C(probe), C(runs), C(offload), C(commands), or C(error) when the test failed
+          (M(netpath.mtu.load_probe) returns them).
+      type: list
+      elements: dict
+      returned: when O(load) is given and not empty
+      version_added: 0.2.0
     summary:
       description: Counts over all hosts.
       type: dict
@@ -147,10 +164,10 @@ from ansible_collections.netpath.mtu.plugins.module_utils import report as repor
 from ansible_collections.netpath.mtu.plugins.plugin_utils.report_filters import unsafe
 
 
-def report(hostvars, hosts, generated=None):
+def report(hostvars, hosts, generated=None, load=None):
     def build():
         reports.checked_report_input(hostvars, hosts, generated, "report")
-        return reports.build_report(hostvars, hosts, generated)
+        return reports.build_report(hostvars, hosts, generated, load)
     return unsafe(build)
 
 

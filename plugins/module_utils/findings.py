@@ -11,7 +11,7 @@ too). The ids are a contract (docs/mtu_facts.md lists them).
 
 import ipaddress
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, wg_quick
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, load, wg_quick
 from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
     KEEPALIVE_SECONDS,
     UDP_BUFFER_BYTES,
@@ -22,6 +22,8 @@ from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
 STALE_HANDSHAKE_SECONDS = 300
 SOFTIRQ_SHARE = 0.9
 SOFTIRQ_MIN_EVENTS = 1000000
+# During a load test: seconds of bulk traffic, not months of uptime, so far fewer events decide.
+SOFTIRQ_MIN_EVENTS_UNDER_LOAD = 1000
 FIFO_QDISCS = ("pfifo_fast", "pfifo", "bfifo", "pfifo_head_drop")
 # Operational states (ip link's operstate) of an interface that carries nothing now.
 DOWN_STATES = ("down", "lowerlayerdown", "notpresent")
@@ -292,43 +294,55 @@ def rp_filter_strict(facts, probes):
             "name": name, "why": "policy routing rules" if custom_rules else "tunnels (%s)" % ", ".join(tunnels)})
 
 
+def _measured(facts, counts_at_rest):
+    """The counters a rule reads: those of the load test when one ran on the host, else the totals since boot.
+
+    -> (counters, during, under_load): during is the text the evidence carries.
+    """
+    test = facts.get("load")
+    if test:
+        return test, "during a load test of %s s" % test["seconds"], True
+    return counts_at_rest, "totals since boot", False
+
+
 def softirq_single_core(facts, probes):
-    softirq = facts.get("softirq") or {}
-    counts = softirq.get("net_rx") or []
+    counters, during, under_load = _measured(facts, {"net_rx": (facts.get("softirq") or {}).get("net_rx") or []})
+    counts = counters.get("net_rx") or []
     total = sum(counts)
-    if len(counts) < 2 or total < SOFTIRQ_MIN_EVENTS:
+    if len(counts) < 2 or total < (SOFTIRQ_MIN_EVENTS_UNDER_LOAD if under_load else SOFTIRQ_MIN_EVENTS):
         return
     share = max(counts) / float(total)
     if share < SOFTIRQ_SHARE:
         return
     cpu = counts.index(max(counts))
     yield finding("softirq_single_core", "warning", None, {"cpu": cpu, "share": round(share, 3),
-                                                           "net_rx": counts}, """
-        CPU %(cpu)d handles %(pct).0f%% of all NET_RX softirqs on a %(n)d-CPU host: packet processing (and a
-        userspace or kernel tunnel's crypto) is pinned to one core, which caps throughput however fast the
+                                                           "net_rx": counts, "counted": during}, """
+        CPU %(cpu)d handled %(pct).0f%% of all NET_RX softirqs on a %(n)d-CPU host (%(during)s): packet processing
+        (and a userspace or kernel tunnel's crypto) is pinned to one core, which caps throughput however fast the
         link is. Spread interrupts and receive processing (RPS/RSS, irqbalance) or scale the gateway.""" % {
-        "cpu": cpu, "pct": share * 100, "n": len(counts)})
+        "cpu": cpu, "pct": share * 100, "n": len(counts), "during": during})
 
 
 def udp_buffer_errors(facts, probes):
-    udp = (facts.get("counters") or {}).get("udp") or {}
-    errors = dict((k, v) for k, v in udp.items() if k in ("RcvbufErrors", "SndbufErrors") and v)
+    counters, during, _under_load = _measured(facts, {"udp": (facts.get("counters") or {}).get("udp") or {}})
+    errors = dict((k, v) for k, v in (counters.get("udp") or {}).items()
+                  if k in ("RcvbufErrors", "SndbufErrors") and v)
     if not errors:
         return
     sysctl = facts.get("sysctl") or {}
     rmem, wmem = sysctl.get("net.core.rmem_max"), sysctl.get("net.core.wmem_max")
-    # The counters add up since boot: once the buffers are raised, older errors are no news.
+    # Totals since boot add up: once the buffers are raised, older errors are no news.
     if isinstance(rmem, int) and isinstance(wmem, int) and min(rmem, wmem) >= UDP_BUFFER_BYTES:
         return
-    evidence = dict(errors, rmem_max=rmem, wmem_max=wmem)
+    evidence = dict(errors, rmem_max=rmem, wmem_max=wmem, counted=during)
     read_only = [name for name in ("net.core.rmem_max", "net.core.wmem_max") if name in sysctl.get("read_only", [])]
     if read_only:
         evidence["read_only"] = read_only
     yield finding("udp_buffer_errors", "warning", None, evidence, """
-        The kernel dropped UDP datagrams for want of socket buffer (%(errs)s). A UDP tunnel (WireGuard, VXLAN)
-        loses packets this way under load, which TCP inside it sees as congestion. Raise net.core.rmem_max /
+        The kernel dropped UDP datagrams for want of socket buffer (%(errs)s, %(during)s). A UDP tunnel (WireGuard,
+        VXLAN) loses packets this way under load, which TCP inside it sees as congestion. Raise net.core.rmem_max /
         wmem_max moderately and measure again; larger buffers also move queueing elsewhere.""" % {
-        "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items()))})
+        "errs": ", ".join("%s %d" % kv for kv in sorted(errors.items())), "during": during})
 
 
 def conntrack_drops(facts, probes):
@@ -423,9 +437,14 @@ RULES = (pmtu_blackhole, mtu_exceeds_underlay, flannel_over_tunnel, double_encap
 IDS = tuple(rule.__name__ for rule in RULES)
 
 
-def evaluate(facts, probes=None, host=None):
-    """Every finding the rules raise for one host, errors first."""
+def evaluate(facts, probes=None, host=None, load_test=None):
+    """Every finding the rules raise for one host, errors first.
+
+    load_test: the host's netpath.mtu.load_probe result, when a load test ran there; the counter
+    rules then read what it measured instead of the totals since boot.
+    """
     result = []
+    facts = dict(facts or {}, load=load.totals(load_test)) if load_test else facts
     for rule in RULES:
         for item in rule(facts or {}, [p for p in probes or [] if isinstance(p, dict) and "pmtu" in p]):
             item["host"] = host

@@ -184,7 +184,7 @@ def proc_table(text, prefix):
 
 
 def snmp6(text):
-    """/proc/net/snmp6 ("Name value" lines) -> {name: int}."""
+    """/proc/net/snmp6, or a cgroup's cpu.stat ("Name value" lines) -> {name: int}."""
     result = {}
     for line in text.splitlines():
         parts = line.split()
@@ -438,3 +438,56 @@ def k3s_config_value(text, key):
                 value = value[1:-1]
             return value or None
     return None
+
+
+# The fields of a `cpu` line of /proc/stat, in the kernel's order (jiffies since boot).
+CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def cpu_times(text):
+    """/proc/stat -> [{user, nice, system, idle, iowait, irq, softirq, steal}] per CPU (cpu0, cpu1, ...)."""
+    result = []
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0].startswith("cpu") and parts[0][3:].isdigit():
+            values = [_int(v) or 0 for v in parts[1:1 + len(CPU_FIELDS)]]
+            result.append(dict(zip(CPU_FIELDS, values + [0] * (len(CPU_FIELDS) - len(values)))))
+    return result
+
+
+LINK_COUNTERS = ("dropped", "errors")
+
+
+def link_stats(text):
+    """`ip -s -j link show` -> name -> {rx_dropped, rx_errors, tx_dropped, tx_errors}."""
+    result = {}
+    for link in _json(text, "ip -s link show"):
+        stats = link.get("stats64") or link.get("stats") or {}
+        result[link.get("ifname")] = dict(("%s_%s" % (way, name), _int((stats.get(way) or {}).get(name)) or 0)
+                                          for way in ("rx", "tx") for name in LINK_COUNTERS)
+    return result
+
+
+def iperf3(text):
+    """`iperf3 -c ... -J` -> {bits_per_second (received), sent_bits_per_second, retransmits, mss, pmtu, error}.
+
+    The receiver's rate is the one that counts (what arrived); mss is the socket's MSS when the test
+    connected and pmtu the largest path MTU the kernel's TCP_INFO gave iperf3 during the test (the
+    sending side only: None when the far end sent, with -R).
+    """
+    data = _json(text, "iperf3 -J")
+    if not isinstance(data, dict):
+        raise ParseError("iperf3 -J: not an object")
+    end = data.get("end") or {}
+    sent, received = end.get("sum_sent") or {}, end.get("sum_received") or {}
+    pmtus = [stream.get("pmtu") for interval in data.get("intervals") or []
+             for stream in interval.get("streams") or [] if isinstance(stream.get("pmtu"), int)]
+    return {
+        "bits_per_second": int(received.get("bits_per_second") or 0),
+        "sent_bits_per_second": int(sent.get("bits_per_second") or 0),
+        "retransmits": sent.get("retransmits"),
+        "seconds": round(float(received.get("seconds") or sent.get("seconds") or 0), 2),
+        "mss": (data.get("start") or {}).get("tcp_mss_default"),
+        "pmtu": max(pmtus) if pmtus else None,
+        "error": data.get("error"),
+    }

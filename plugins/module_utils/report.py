@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from ansible_collections.netpath.mtu.plugins.module_utils import schema
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import SEVERITIES, severity_rank
 from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import HOW_TO_MEASURE
+from ansible_collections.netpath.mtu.plugins.module_utils.report_load import load_entries, load_view
 
 try:
     import jinja2
@@ -218,8 +219,9 @@ def paths_of(probes, note=None):
     return {"measured": measured, "unanswered": unanswered, "note": note}
 
 
-def build_report(hostvars, hosts, generated=None):
-    """hostvars + the names of the audited hosts -> {"hosts": {...}, "summary": {...}}."""
+def build_report(hostvars, hosts, generated=None, load=None):
+    """hostvars + the names of the audited hosts -> {"hosts": {...}, "summary": {...}}, and "load" (the
+    load tests of netpath.mtu.diagnose) when load, their results, is given."""
     if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
         raise ReportError("report: the host list must be a list of inventory host names, got %r" % (hosts,))
     entries = {}
@@ -232,7 +234,13 @@ def build_report(hostvars, hosts, generated=None):
         entries[host], error = host_entry(host, hv)
         if error:
             errors[host] = error
-    return {"hosts": entries, "summary": summarize(entries, errors, generated or utc_now())}
+    report = {"hosts": entries, "summary": summarize(entries, errors, generated or utc_now())}
+    if load:
+        try:
+            report["load"] = load_entries(load, plain)
+        except ValueError as exc:
+            raise ReportError(str(exc)) from None
+    return report
 
 
 def summarize(entries, errors, generated):
@@ -528,6 +536,7 @@ def report_view(report):
         "probe_columns": PROBE_COLUMNS,
         "hosts": [host_view(host, entry, summary, "host-%d" % index)
                   for index, (host, entry) in enumerate(report["hosts"].items(), 1)],
+        "load": [load_view(entry, index) for index, entry in enumerate(report.get("load") or [], 1)],
     }
 
 

@@ -624,6 +624,15 @@ HOST_ENTRY = Dict({
 
 SEVERITY_COUNTS = Map(Int(minimum=0), "severity -> number of findings", key="severity")
 
+LOAD_ENTRY = Dict({
+    "from": Str("the near host, which ran netpath.mtu.load_probe"),
+    "to": Str("the far host, which ran the iperf3 server"),
+    "dest": Str("the address tested"),
+    "verdict": Str("mtu, cpu, routing, loss or none; null when the test failed", nullable=True),
+    "error": Str("why the test failed", nullable=True),
+    "runs": List(Dict({}, "a run: direction, streams, bits_per_second, counters, ..."), "the runs"),
+}, "one pair's load test (netpath.mtu.diagnose)", required=("from", "to", "dest"))
+
 REPORT = Dict({
     "hosts": Map(HOST_ENTRY, "inventory host -> its findings, facts and probes", key="host"),
     "summary": Dict({
@@ -643,6 +652,7 @@ REPORT = Dict({
                           "audited host measured a path", nullable=True),
     }, "counts over all hosts", required=("generated", "hosts_audited", "hosts_with_errors", "errors",
                                           "by_severity", "by_host")),
+    "load": List(LOAD_ENTRY, "the load tests of netpath.mtu.diagnose, when it ran"),
 }, "report.json (netpath.mtu.report)", required=("hosts", "summary"))
 
 # ---------------------------------------------------------------------------------------------

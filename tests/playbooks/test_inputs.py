@@ -147,3 +147,37 @@ def test_remediate_takes_the_audits_variables_it_passes_through(workdir):
                    check=True)
     assert rc == 0, said[-3000:]
     assert "does not take netpath_" not in said
+
+
+DIAGNOSE_CASES = [
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "elsewhere", "dest": "192.0.2.1"}]},
+     "from and to must be two different hosts of the inventory"),
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "other-a", "dest": "192.0.2.1"}],
+      "netpath_load_duration": 61}, "and the duration 1..60 s. Nothing was run."),
+    ({"netpath_load_pairs": [{"from": "localhost", "to": "other-a"}]}, "missing required arguments: dest"),
+    ({}, "netpath_load_pairs is empty"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), DIAGNOSE_CASES, ids=["unknown-host", "duration", "no-dest", "no-pairs"])
+def test_diagnose_refuses_bad_input_before_anything_runs(workdir, extra, message):
+    report = workdir / "diagnose-report"
+    rc, said = run(workdir, "diagnose", dict(extra, netpath_report_dir=str(report)))
+    assert rc != 0, said[-3000:]
+    assert message in said, said[-3000:]
+    assert "Start an iperf3 server" not in said and "Drive the load" not in said
+    assert not report.exists()
+
+
+def test_the_audit_runs_the_load_test_of_its_pairs_and_check_mode_starts_nothing(workdir):
+    # --check: the load test only says what it would run (192.0.2.1 is TEST-NET, never reached)
+    report = workdir / "load" / "report"
+    rc, said = run(workdir, "audit", {"netpath_report_dir": str(report), "netpath_audit_hosts": "localhost",
+                                      "netpath_gather_subset": "interfaces",
+                                      "netpath_load_pairs": [{"from": "localhost", "to": "other-a",
+                                                              "dest": "192.0.2.1", "port": 5299}]},
+                   limit="localhost,other-a", check=True)
+    assert rc == 0, said[-3000:]
+    assert "check mode: would start `timeout 60 iperf3 -s -p 5299` on other-a" in said, said[-3000:]
+    assert "/iperf3 -c 192.0.2.1 -p 5299 -t 10 -J -P 4" in said
+    assert "localhost" in json.loads((report / "report.json").read_text())["hosts"]

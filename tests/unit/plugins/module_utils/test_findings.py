@@ -65,7 +65,34 @@ def test_udp_buffer_errors():
     assert ids({"counters": {"udp": {"RcvbufErrors": 0, "SndbufErrors": 0}}}) == []
     (finding,) = findings.evaluate({"counters": {"udp": {"RcvbufErrors": 17, "SndbufErrors": 0}},
                                     "sysctl": {"net.core.rmem_max": 212992}}, [], "h")
-    assert finding["evidence"] == {"RcvbufErrors": 17, "rmem_max": 212992, "wmem_max": None}
+    assert finding["evidence"] == {"RcvbufErrors": 17, "rmem_max": 212992, "wmem_max": None,
+                                   "counted": "totals since boot"}
+
+
+def load_test(net_rx, udp, seconds=3.0):
+    """A load_probe result of two runs, its counters split between them."""
+    half = [n // 2 for n in net_rx]
+    return {"runs": [{"counters": {"seconds": seconds / 2, "net_rx": half, "udp": dict(udp)}},
+                     {"counters": {"seconds": seconds / 2, "net_rx": [n - h for n, h in zip(net_rx, half, strict=True)],
+                                   "udp": dict((k, 0) for k in udp)}}]}
+
+
+def test_counter_rules_read_the_load_test_when_one_ran():
+    # a host that once had a bad night: the totals since boot say so, the load test says it is quiet now
+    at_rest = {"softirq": {"net_rx": [2000000, 10000]}, "counters": {"udp": {"RcvbufErrors": 17}},
+               "sysctl": {"net.core.rmem_max": 212992, "net.core.wmem_max": 212992}}
+    assert ids(at_rest) == ["softirq_single_core", "udp_buffer_errors"]
+    quiet = load_test([4000, 3900], {"RcvbufErrors": 0, "SndbufErrors": 0})
+    assert [f["id"] for f in findings.evaluate(at_rest, [], "h", quiet)] == []
+    # failing now: a few seconds of load decide, far below the million of the boot totals
+    failing = load_test([9000, 40], {"RcvbufErrors": 0, "SndbufErrors": 12}, seconds=6.0)
+    softirq, udp = findings.evaluate({"sysctl": at_rest["sysctl"]}, [], "h", failing)
+    assert softirq["evidence"] == {"cpu": 0, "share": 0.996, "net_rx": [9000, 40],
+                                   "counted": "during a load test of 6.0 s"}
+    assert "during a load test of 6.0 s" in softirq["explanation"]
+    assert udp["evidence"]["SndbufErrors"] == 12 and udp["evidence"]["counted"] == "during a load test of 6.0 s"
+    # too few events in the test to judge a share
+    assert [f["id"] for f in findings.evaluate({}, [], "h", load_test([500, 0], {}))] == []
 
 
 def test_conntrack_drops_and_a_full_table():

@@ -617,3 +617,30 @@ def test_cascade_geometry_of_a_chain(sample):
     numbers = [v for layer in drawing["layers"] for part in [layer, layer["step"] or {}, *layer["tags"]]
                for v in part.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
     assert numbers and all(isinstance(v, int) for v in numbers)
+
+
+def _load_result(verdict, rates, error=None):
+    runs = [{"direction": "forward", "streams": flows, "bits_per_second": rate, "error": error,
+             "counters": {"cpu": [{"cpu": 0, "busy": 0.97, "softirq": 0.41}, {"cpu": 1, "busy": 0.2, "softirq": 0.0}],
+                          "tcp": {"retransmits": 3}}} for flows, rate in rates]
+    return {"from": "wg-site-a", "to": "wg-site-b", "dest": "10.20.0.2", "verdict": verdict, "runs": runs,
+            "evidence": [{"check": "mtu", "fired": True, "measure": "path MTU (pmtu_probe)", "value": 1328,
+                          "threshold": "< 1420"}], "advice": ["Fix the path MTU first"],
+            "invocation": {"module_args": {}}, "changed": False}
+
+
+def test_load_tests_go_into_the_report_and_are_drawn(sample):
+    built = report.build_report(sample, ["wg-site-a"], "2026-05-10T09:30:00Z",
+                                load=[_load_result("mtu", [(1, 2.0e5), (4, 3.1e5)])])
+    (entry,) = built["load"]
+    assert "invocation" not in entry and entry["verdict"] == "mtu"
+    assert report.checked_report(built, "t") == built
+    html = report.render_html(built)
+    assert 'data-verdict="mtu"' in html and '<svg class="load"' in html
+    assert "forward, 4 flows" in html and "310.0 kbit/s" in html
+    assert 'class="core saturated"' in html  # cpu0 at 97 %
+    assert "## Load tests" in report.render_markdown(built)
+    # without load tests the report is as before
+    assert "load" not in report.build_report(sample, ["wg-site-a"], "2026-05-10T09:30:00Z")
+    with pytest.raises(report.ReportError, match="netpath_load_results must be a list"):
+        report.build_report(sample, ["wg-site-a"], None, load="mtu")
