@@ -11,7 +11,7 @@ too). The ids are a contract (docs/mtu_facts.md lists them).
 
 import ipaddress
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, wg_quick
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, topology, wg_quick
 from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
     KEEPALIVE_SECONDS,
     UDP_BUFFER_BYTES,
@@ -80,18 +80,24 @@ def mtu_exceeds_underlay(facts, probes):
             "max": link["max_inner_mtu"]})
 
 
+def _owned(name, link):
+    """`name`, and the program holding it when it is a TUN device: "tailscale0 (wireguard-go)"."""
+    return "%s (%s)" % (name, link["owner"]) if link.get("owner") else name
+
+
 def flannel_over_tunnel(facts, probes):
     flannel, links = facts.get("flannel") or {}, _links(facts)
     vxlan = links.get("flannel.1")
     if not flannel.get("present") or not vxlan or not vxlan.get("underlay"):
         return
     carrier = links.get(vxlan["underlay"]) or {}
-    if carrier.get("kind") not in ("wireguard", "vxlan", "tun", "geneve", "gre", "ipip"):
+    if not topology.is_tunnel(carrier):
         return
     physical = carrier.get("underlay")
     fixed_mtu = links[physical]["mtu"] - vxlan["overhead"] if physical in links else None
     evidence = {"interface": "flannel.1", "flannel_iface": flannel.get("iface") or vxlan["underlay"],
                 "carrier": vxlan["underlay"], "carrier_kind": carrier.get("kind"), "carrier_mtu": carrier.get("mtu"),
+                "carrier_owner": carrier.get("owner"),
                 "flannel_mtu": flannel.get("mtu") or vxlan["mtu"], "physical": physical,
                 "flannel_mtu_on_physical": fixed_mtu, "config": flannel.get("config")}
     yield finding("flannel_over_tunnel", "error", "flannel.1", evidence, """
@@ -99,25 +105,36 @@ def flannel_over_tunnel(facts, probes):
         packet is encapsulated twice and pods get MTU %(fmtu)s. Bound to %(phys)s instead, flannel would give
         pods %(fixed)s; the node can keep registering with its tunnel address (node-ip) while the VXLAN data
         plane uses the faster link.""" % {
-        "carrier": vxlan["underlay"], "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
+        "carrier": _owned(vxlan["underlay"], carrier), "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
         "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu})
 
 
 def double_encapsulation(facts, probes):
     flannel_reported = bool(list(flannel_over_tunnel(facts, probes)))
+    links = _links(facts)
     for chain in facts.get("chains") or []:
-        layers = [layer for layer in chain if layer["overhead"]]
+        layers = [layer for layer in chain if topology.is_tunnel(links.get(layer["interface"]) or layer)]
         if len(layers) < 2 or (flannel_reported and any(layer["interface"] == "flannel.1" for layer in layers)):
             continue
         top = layers[0]["interface"]
-        yield finding("double_encapsulation", "warning", top, {
-            "chain": [layer["interface"] for layer in chain], "overhead": sum(layer["overhead"] for layer in layers),
-            "mtus": dict((layer["interface"], layer["mtu"]) for layer in chain)}, """
-            %(top)s is a tunnel inside a tunnel (%(stack)s): %(overhead)d bytes of headers on every packet,
+        # a TUN whose owner's encapsulation is not known adds bytes nobody can count here
+        unknown = [layer["interface"] for layer in layers
+                   if (links.get(layer["interface"]) or {"overhead": 0})["overhead"] is None]
+        owners = dict((layer["interface"], layer["owner"]) for layer in layers if layer.get("owner"))
+        evidence = {"chain": [layer["interface"] for layer in chain],
+                    "overhead": sum(layer["overhead"] or 0 for layer in layers),
+                    "mtus": dict((layer["interface"], layer["mtu"]) for layer in chain)}
+        if owners:
+            evidence["owners"] = owners
+        if unknown:
+            evidence["overhead_unknown"] = unknown
+        yield finding("double_encapsulation", "warning", top, evidence, """
+            %(top)s is a tunnel inside a tunnel (%(stack)s): %(overhead)s of headers on every packet,
             and an inner MTU that small packets hide and bulk transfers pay for. Bind the inner tunnel to the
             physical link where the two ends can reach each other directly.""" % {
-            "top": top, "stack": " over ".join(layer["interface"] for layer in chain),
-            "overhead": sum(layer["overhead"] for layer in layers)})
+            "top": top, "stack": " over ".join(_owned(layer["interface"], layer) for layer in chain),
+            "overhead": "%d bytes%s" % (evidence["overhead"], " and what %s adds" % " and ".join(
+                _owned(name, links.get(name) or {}) for name in unknown) if unknown else "")})
 
 
 def docker_mtu_exceeds_uplink(facts, probes):

@@ -21,6 +21,7 @@ SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
+TUN_DEVICE = "/dev/net/tun"
 DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
@@ -80,6 +81,39 @@ class Gatherer:
                 continue
         return found
 
+    def tun_processes(self):
+        """The processes holding /dev/net/tun: [{pid, comm, exe, interfaces}], from /proc.
+
+        interfaces: the devices their descriptors are attached to (the `iff:` line the tun driver
+        writes in /proc/PID/fdinfo/FD). fdinfo names a device, not its namespace: only processes in
+        this network namespace count (a container's "tun0" is another device). Processes of other
+        users cannot be read without root and are left out, as is one that ends meanwhile.
+        """
+        found = []
+        own_netns = os.readlink("/proc/self/ns/net")
+        for pid in sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int):
+            try:
+                if os.readlink("/proc/%s/ns/net" % pid) != own_netns:
+                    continue
+                fds = [fd for fd in os.listdir("/proc/%s/fd" % pid)
+                       if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == TUN_DEVICE]
+                if not fds:
+                    continue
+                interfaces = []
+                for fd in fds:
+                    with open("/proc/%s/fdinfo/%s" % (pid, fd)) as handle:
+                        interfaces += parsers.tun_fdinfo(handle.read())
+                with open("/proc/%s/comm" % pid) as handle:
+                    comm = handle.read().strip()
+                try:
+                    exe = os.readlink("/proc/%s/exe" % pid)
+                except OSError:
+                    exe = None
+                found.append({"pid": int(pid), "comm": comm, "exe": exe, "interfaces": sorted(set(interfaces))})
+            except OSError:
+                continue
+        return found
+
     def writable(self, path):
         """Whether the file has its owner's write bit: /proc/sys shows settings that this network
         namespace cannot change (net.core.rmem_max inside a container) as read-only."""
@@ -111,7 +145,10 @@ class Gatherer:
         default = None
         for family in ("-4", "-6"):
             default = default or parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
-        return topology.annotate(links, wireguard, routes, default)
+        owners = None
+        if any(link["kind"] == "tun" for link in links.values()):
+            owners = topology.tun_owners(self.tun_processes())
+        return topology.annotate(links, wireguard, routes, default, owners)
 
     def wireguard(self):
         return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())

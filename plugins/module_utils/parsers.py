@@ -79,12 +79,23 @@ def links(text):
             "min_mtu": link.get("min_mtu"),
             "max_mtu": link.get("max_mtu"),
         }
+        if kind == "tun":
+            entry["tun_type"] = data.get("type")  # tun or tap
         if kind == "vxlan":
             entry["vxlan"] = {"id": data.get("id"), "port": data.get("port"), "local": data.get("local") or
                               data.get("local6"), "remote": data.get("group") or data.get("group6")
                               or data.get("remote") or data.get("remote6")}
         result[link["ifname"]] = entry
     return result
+
+
+def tun_fdinfo(text):
+    """/proc/PID/fdinfo/FD of a /dev/net/tun descriptor -> the device it is attached to ([] or [name]).
+
+    The tun driver adds a line "iff:<TAB>NAME" once the descriptor is bound (TUNSETIFF).
+    """
+    return [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.startswith("iff:") and line.split(":", 1)[1].strip()]
 
 
 def default_route_dev(text):

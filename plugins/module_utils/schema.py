@@ -394,6 +394,10 @@ INTERFACE = Dict({
     "min_mtu": _mtu("smallest MTU the driver takes", nullable=True),
     "max_mtu": _mtu("largest MTU the driver takes", nullable=True),
     "implementation": Str("WireGuard only: kernel, userspace or tailscale", nullable=True),
+    "tun_type": Str("TUN/TAP only: tun or tap", nullable=True),
+    "owner": Str("TUN/TAP only: the program holding it (tailscaled, wireguard-go, openvpn, zerotier-one or "
+                 "other); null when /proc could not tell", nullable=True),
+    "owner_pid": Int("TUN/TAP only: that process's id", nullable=True, minimum=1, maximum=U32_MAX),
     "underlay": Str("tunnels and bridges: the interface outer packets leave by", nullable=True, ref="interfaces"),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),
     "outer_family": Int("IP version of the outer header", nullable=True, choices=(4, 6)),
@@ -410,7 +414,8 @@ CHAIN_LAYER = Dict({
     "interface": Str("the interface", ref="interfaces"),
     "kind": Str("its kind"),
     "mtu": _mtu("its MTU"),
-    "overhead": Int("bytes it adds", minimum=0, maximum=65535),
+    "overhead": Int("bytes it adds (0 also where a TUN's owner adds bytes not known)", minimum=0, maximum=65535),
+    "owner": Str("TUN/TAP only: the program holding it", nullable=True),
 }, "one layer of a chain", required=("interface", "kind", "mtu", "overhead"))
 
 DOCKER_NETWORK = Dict({

@@ -16,6 +16,9 @@ description:
   - Reads the tools' JSON output (C(ip -j), C(tc -j), C(nft -j), C(ethtool --json)), C(wg show all dump),
     C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s) and
     C(/etc/docker).
+  - TUN/TAP devices name the program holding them (C(owner), from C(/proc/PID/fdinfo)): C(tailscaled),
+    C(wireguard-go), C(openvpn), C(zerotier-one) or C(other). WireGuard's owners fix the overhead; for
+    the others it is null (not known).
   - A part that cannot be read (a tool missing, a file unreadable, a kernel feature absent) is left
     out and named in C(unavailable) with the reason; it does not fail the task.
   - The fact layout is described in the collection's C(docs/mtu_facts.md); the

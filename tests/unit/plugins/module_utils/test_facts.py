@@ -48,6 +48,10 @@ class ReplayGatherer(gather.Gatherer):
         # captures before this was gathered had no dockerd running
         return self.module.record.get("dockerd_processes", [])
 
+    def tun_processes(self):
+        # captures before this was gathered have no TUN owners: null, as when /proc cannot be read
+        return self.module.record.get("tun_processes", [])
+
     def writable(self, path):
         # captures before this was gathered say nothing: writable, as on a machine's own namespace
         return self.module.record.get("writable", {}).get(path, True)
