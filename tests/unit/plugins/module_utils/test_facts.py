@@ -94,7 +94,7 @@ def test_the_k3s_chain_is_drawn_down_to_the_link():
     assert facts["chains"] == [[
         {"interface": "cni0", "kind": "bridge", "mtu": 1230, "overhead": 0},
         {"interface": "flannel.1", "kind": "vxlan", "mtu": 1230, "overhead": 50},
-        {"interface": "tailscale0", "kind": "wireguard", "mtu": 1280, "overhead": 60},
+        {"interface": "tailscale0", "kind": "wireguard", "mtu": 1280, "overhead": 60, "owner": "wireguard-go"},
         {"interface": "eth0", "kind": "veth", "mtu": 1500, "overhead": 0},
     ]]
     assert facts["flannel"]["iface"] == "tailscale0" and facts["flannel"]["mtu"] == 1230
@@ -102,6 +102,11 @@ def test_the_k3s_chain_is_drawn_down_to_the_link():
     tailscale = facts["interfaces"]["tailscale0"]
     assert (tailscale["underlay"], tailscale["max_inner_mtu"]) == ("eth0", 1440)
     assert tailscale["implementation"] == "userspace"
+    # the lab's tailscale0 is wireguard-go's TUN (a stand-in for Tailscale), and the finding says so
+    assert (tailscale["owner"], tailscale["tun_type"]) == ("wireguard-go", "tun")
+    (finding,) = findings.evaluate(facts, [], "k3s-server")
+    assert finding["evidence"]["carrier_owner"] == "wireguard-go"
+    assert "tailscale0 (wireguard-go)" in finding["explanation"]
 
 
 def test_findings_name_values_and_fixes():
