@@ -103,6 +103,14 @@ class RecordingGatherer(gather.Gatherer):
         self.module.record["exists"][path] = found
         return found
 
+    def list_dir(self, path):
+        proc = docker.exec_in(self.module.host, ["ls", "-1", path], check=False)
+        found = sorted(proc.stdout.split()) if proc.returncode == 0 else []
+        self.module.record.setdefault("dirs", {})[path] = found
+        if proc.returncode != 0:
+            raise gather.Unavailable(f"cannot list {path}: {proc.stderr.strip()}")
+        return found
+
     def writable(self, path):
         found = docker.exec_in(self.module.host, ["test", "-w", path], check=False).returncode == 0
         self.module.record.setdefault("writable", {})[path] = found

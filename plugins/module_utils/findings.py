@@ -78,6 +78,29 @@ def mtu_exceeds_underlay(facts, probes):
             "name": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"],
             "under": link["underlay"], "under_mtu": link["underlay_mtu"], "outer": link["mtu"] + link["overhead"],
             "max": link["max_inner_mtu"]})
+    yield from _cni_exceeds_uplink(facts.get("cni") or {})
+
+
+def _cni_exceeds_uplink(cni):
+    """A CNI whose pods' MTU is more than the uplink carries once the CNI has encapsulated them."""
+    if cni.get("mtu") is None or cni.get("max_mtu") is None or cni["mtu"] <= cni["max_mtu"]:
+        return
+    tunnel = cni.get("encapsulation") or {}
+    over = dict((name, mtu) for name, mtu in sorted((cni.get("pod_veths") or {}).items()) if mtu > cni["max_mtu"])
+    evidence = {"cni": cni.get("plugin"), "config": "%s/%s" % (cni.get("dir"), cni.get("active")),
+                "cni_mtu": cni["mtu"], "mtu_source": cni.get("mtu_source"), "encapsulation": tunnel.get("kind"),
+                "tunnel": tunnel.get("device"), "overhead": tunnel.get("overhead") or 0, "uplink": cni.get("uplink"),
+                "uplink_mtu": cni.get("uplink_mtu"), "max_mtu": cni["max_mtu"], "pod_veths_over": over}
+    yield finding("mtu_exceeds_underlay", "error", sorted(over)[0] if over else None, evidence, """
+        The %(cni)s CNI gives pods MTU %(mtu)d (%(source)s), but its packets leave by %(up)s (MTU %(umtu)d)%(via)s,
+        which leaves %(max)d for a pod's packet. Pods send packets that do not fit once encapsulated: small
+        requests work, larger ones hang where too-big messages do not make it back. %(pods)s""" % {
+        "cni": cni.get("plugin"), "mtu": cni["mtu"], "source": "its config %s" % evidence["config"]
+        if cni.get("mtu_source") == "config" else "its pods' veths", "up": cni.get("uplink"),
+        "umtu": cni.get("uplink_mtu"), "max": cni["max_mtu"],
+        "via": " after %s adds %d bytes (%s)" % (tunnel["device"], tunnel["overhead"], tunnel["kind"])
+        if tunnel else "",
+        "pods": "Pods at that MTU now: %s." % ", ".join(sorted(over)) if over else ""})
 
 
 def _owned(name, link):

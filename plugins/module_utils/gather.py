@@ -12,11 +12,11 @@ import os
 import socket
 import time
 
-from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, limits, parsers, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import cni, docker_mtu, limits, parsers, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
-         "wireguard", "counters", "conntrack", "softirq", "routes")
+         "wireguard", "counters", "conntrack", "softirq", "routes", "cni")
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
@@ -57,6 +57,24 @@ class Gatherer:
 
     def exists(self, path):
         return os.path.exists(path)
+
+    def list_dir(self, path):
+        """The names in a directory, sorted; Unavailable when it cannot be read."""
+        try:
+            return sorted(os.listdir(path))
+        except OSError as exc:
+            raise Unavailable("cannot list %s: %s" % (path, exc.strerror)) from None
+
+    def default_dev(self):
+        """The device of the default route (IPv4, else IPv6), or None."""
+        for family in ("-4", "-6"):
+            try:
+                dev = parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
+            except (Unavailable, parsers.ParseError):
+                continue
+            if dev:
+                return dev
+        return None
 
     def dockerd_processes(self):
         """The processes that are dockerd: [{pid, comm, cmdline (argv), cgroup (text)}], from /proc.
@@ -210,6 +228,18 @@ class Gatherer:
         result["present"] = bool(result["bridges"] or result["daemon_json"] or result["networks"])
         return result
 
+    def cni(self, links):
+        """The CNI configs in /etc/cni/net.d, the pods' veths and the uplink beneath (module_utils/cni.py)."""
+        configs = []
+        if self.exists(cni.CNI_DIR):
+            for name in self.list_dir(cni.CNI_DIR):
+                if name.endswith(cni.CONFIG_SUFFIXES):
+                    try:
+                        configs.append(parsers.cni_config(name, self.read(cni.CNI_DIR + "/" + name)))
+                    except Unavailable as exc:
+                        configs.append({"file": name, "error": str(exc)})
+        return cni.summarize(configs, links, self.default_dev())
+
     def sysctl(self, links):
         result = {}
         for name in SYSCTLS:
@@ -345,7 +375,7 @@ def select_parts(subset):
 
 
 # Parts that need the interfaces (read once for all of them).
-NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters")
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni")
 
 
 def gather(gatherer, parts, route_targets):
@@ -373,6 +403,7 @@ def gather(gatherer, parts, route_targets):
         "conntrack": gatherer.conntrack,
         "softirq": gatherer.softirq,
         "routes": lambda: gatherer.routes(route_targets),
+        "cni": lambda: gatherer.cni(links),
     }
     for part in parts:
         if part in facts["unavailable"]:

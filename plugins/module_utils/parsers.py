@@ -98,6 +98,32 @@ def tun_fdinfo(text):
             if line.startswith("iff:") and line.split(":", 1)[1].strip()]
 
 
+def cni_config(name, text):
+    """A CNI config file (.conflist, or .conf/.json with one plugin) -> {file, name, plugins, mtu}.
+
+    plugins: each plugin's type, in order; mtu: the first plugin's "mtu" that is a whole number
+    above 0 (Calico and Canal write one; flannel, Cilium and Weave do not). A file that is not such JSON
+    -> {file, error}.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return {"file": name, "error": "not JSON: %s" % exc}
+    if not isinstance(data, dict):
+        return {"file": name, "error": "not a JSON object"}
+    plugins = data.get("plugins") if isinstance(data.get("plugins"), list) else [data]
+    plugins = [p for p in plugins if isinstance(p, dict)]
+    mtu = None
+    for plugin in plugins:
+        value = plugin.get("mtu")
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            mtu = value  # Calico and Canal write 0 to mean "detect it": no MTU is set here
+            break
+    return {"file": name, "name": data.get("name"), "plugins": [str(p.get("type")) for p in plugins], "mtu": mtu}
+
+
 def default_route_dev(text):
     """`ip -j route show default` -> the device of the first default route, or None."""
     routes = _json(text, "ip route show default")

@@ -18,6 +18,7 @@ An action names a role or a module (never both) by its fully qualified name, wit
 in that role's meta/argument_specs.yml or that module's argument_spec (a unit test checks it).
 """
 
+from ansible_collections.netpath.mtu.plugins.module_utils import cni
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN_MTU
 
 # Applied in this order on a host: what cannot interrupt anything first (kernel settings, a
@@ -108,6 +109,11 @@ def fix_for(finding, allow_restart=False):
     """The fix of one finding (see the module's docstring); allow_restart as remediate's."""
     actions = _actions(finding, allow_restart)
     if actions is None:
+        plugin = (finding.get("evidence") or {}).get("cni") if finding["id"] == "mtu_exceeds_underlay" else None
+        if plugin:
+            # the cluster's manifests or operator own a CNI's MTU, and pods take it only when made anew
+            return {"actions": [], "manual": cni.FIXES.get(plugin, "set the CNI's MTU to %s, restart it and "
+                                                           "recreate the pods" % (finding["evidence"].get("max_mtu"),))}
         return {"actions": [], "manual": MANUAL.get(finding["id"], "see the finding's explanation")}
     return {"actions": actions, "manual": None}
 

@@ -14,8 +14,8 @@ description:
     both firewall backends, WireGuard peers (never a key), drop and error counters, conntrack,
     softirq load per CPU, and routes to given targets with the policy rules.
   - Reads the tools' JSON output (C(ip -j), C(tc -j), C(nft -j), C(ethtool --json)), C(wg show all dump),
-    C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s) and
-    C(/etc/docker).
+    C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s),
+    C(/etc/cni/net.d) and C(/etc/docker).
   - TUN/TAP devices name the program holding them (C(owner), from C(/proc/PID/fdinfo)): C(tailscaled),
     C(wireguard-go), C(openvpn), C(zerotier-one) or C(other). WireGuard's owners fix the overhead; for
     the others it is null (not known).
@@ -49,7 +49,8 @@ options:
       - As with C(ansible.builtin.setup), V(!all) gathers only the minimum, V(interfaces), and the
         parts named next to it; V([!all, !interfaces]) gathers nothing.
       - Parts are V(interfaces), V(chains), V(flannel), V(docker), V(sysctl), V(offloads), V(qdisc),
-        V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes).
+        V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes),
+        V(cni) (version_added 0.2.0: the Kubernetes CNI configs in C(/etc/cni/net.d) and the pods' veths).
         V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
     type: list
     elements: str

@@ -48,6 +48,10 @@ class ReplayGatherer(gather.Gatherer):
         # captures before this was gathered had no dockerd running
         return self.module.record.get("dockerd_processes", [])
 
+    def list_dir(self, path):
+        # captures before this was gathered listed no directory: as an empty one
+        return self.module.record.get("dirs", {}).get(path, [])
+
     def tun_processes(self):
         # captures before this was gathered have no TUN owners: null, as when /proc cannot be read
         return self.module.record.get("tun_processes", [])
