@@ -79,6 +79,7 @@ EXPECTED = {
     "k3s-agent": [("flannel_over_tunnel", "flannel.1")],
     "co-node": [("docker_mtu_exceeds_uplink", "docker0"), ("missing_mss_clamp", "docker0")],
     "co-router": [],
+    "cni-node": [("mtu_exceeds_underlay", "cali5e3a1f0b2c4")],
     "healthy-a": [],
     "healthy-b": [],
 }
@@ -111,6 +112,17 @@ def test_the_k3s_chain_is_drawn_down_to_the_link():
     (finding,) = findings.evaluate(facts, [], "k3s-server")
     assert finding["evidence"]["carrier_owner"] == "wireguard-go"
     assert "tailscale0 (wireguard-go)" in finding["explanation"]
+
+
+def test_a_calico_node_wider_than_its_uplink_is_named_from_its_real_file_and_veth():
+    # lab topology cni_calico: Calico's own conflist and a pod veth, no Calico daemon (none can run here)
+    facts, _record = facts_of("cni-node")
+    assert (facts["cni"]["plugin"], facts["cni"]["mtu"], facts["cni"]["mtu_source"]) == ("calico", 1500, "config")
+    assert facts["cni"]["pod_veths"] == {"cali5e3a1f0b2c4": 1500}
+    (finding,) = findings.evaluate(facts, [], "cni-node")
+    assert finding["evidence"]["config"] == "/etc/cni/net.d/10-calico.conflist"
+    assert (finding["evidence"]["uplink"], finding["evidence"]["max_mtu"]) == ("eth0", 1450)
+    assert finding["fix"]["actions"] == [] and "calico-node" in finding["fix"]["manual"]
 
 
 def test_findings_name_values_and_fixes():
