@@ -56,6 +56,10 @@ def link_mtu(text):
     return int(links[0]["mtu"])
 
 
+# Kernel tunnel kinds whose ends `ip -d -j` shows as info_data local/remote (geneve: remote or remote6).
+IP_TUNNEL_KINDS = ("geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
+
+
 def links(text):
     """`ip -d -j addr show` -> name -> {mtu, kind, state, master, parent, addresses, min_mtu, max_mtu, vxlan}.
 
@@ -81,6 +85,10 @@ def links(text):
         }
         if kind == "tun":
             entry["tun_type"] = data.get("type")  # tun or tap
+        if kind in IP_TUNNEL_KINDS:
+            # "any" is the kernel's word for no address
+            entry["endpoints"] = dict((end, data.get(end) if data.get(end) not in (None, "any") else
+                                       data.get(end + "6")) for end in ("local", "remote"))
         if kind == "vxlan":
             entry["vxlan"] = {"id": data.get("id"), "port": data.get("port"), "local": data.get("local") or
                               data.get("local6"), "remote": data.get("group") or data.get("group6")

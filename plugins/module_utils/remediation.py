@@ -110,7 +110,7 @@ def fix_for(finding, allow_restart=False):
     actions = _actions(finding, allow_restart)
     if actions is None:
         plugin = (finding.get("evidence") or {}).get("cni") if finding["id"] == "mtu_exceeds_underlay" else None
-        if plugin:
+        if isinstance(plugin, str) and plugin:
             # the cluster's manifests or operator own a CNI's MTU, and pods take it only when made anew
             return {"actions": [], "manual": cni.FIXES.get(plugin, "set the CNI's MTU to %s, restart it and "
                                                            "recreate the pods" % (finding["evidence"].get("max_mtu"),))}

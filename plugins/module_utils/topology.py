@@ -11,7 +11,7 @@ import posixpath
 
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, wg_quick
 
-TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "ipip")
+TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
 # The programs known to hold a TUN/TAP device (/dev/net/tun); any other holder is "other".
 TUN_OWNERS = ("tailscaled", "wireguard-go", "openvpn", "zerotier-one")
 # Owners whose TUN carries WireGuard, so that its encapsulation (and overhead) is known.
@@ -70,12 +70,12 @@ def wireguard_endpoints(wireguard):
 
 
 def vxlan_addresses(links):
-    """Addresses whose routes tell the underlay of VXLAN devices bound to no device."""
+    """Addresses whose routes tell the underlay of VXLAN (and other tunnel) devices bound to no device."""
     result = set()
     for link in links.values():
-        vxlan = link.get("vxlan")
-        if vxlan and not link.get("parent"):
-            result.update(a for a in (vxlan.get("remote"), vxlan.get("local")) if a)
+        ends = link.get("vxlan") or link.get("endpoints")
+        if ends and not link.get("parent"):
+            result.update(a for a in (ends.get("remote"), ends.get("local")) if a)
     return sorted(result)
 
 
@@ -103,8 +103,8 @@ def annotate(links, wireguard, routes, default_dev, owners=None):
         if link["kind"] == "wireguard":
             underlay, family = _wireguard_underlay(wireguard.get(name), links, routes, default_dev)
         elif link["kind"] in TUNNELS:
-            vxlan = link.get("vxlan") or {}
-            address = vxlan.get("remote") or vxlan.get("local")
+            ends = link.get("vxlan") or link.get("endpoints") or {}
+            address = ends.get("remote") or ends.get("local")
             family = _family(address) if address else None
             underlay = link.get("parent") or (routes.get(address) or {}).get("dev")
         elif link["kind"] == "bridge":

@@ -147,6 +147,24 @@ def customize(root, pubkey):
         wait_online.symlink_to("/dev/null")
 
 
+def collections_path():
+    """A directory Ansible finds this checkout in as the collection netpath.mtu."""
+    if (REPO.parent.name, REPO.parent.parent.name) == ("netpath", "ansible_collections"):
+        return REPO.parent.parent.parent
+    root = REPO / ".cache" / "collections"
+    link = root / "ansible_collections" / "netpath" / "mtu"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(REPO)
+    return root
+
+
+def tool(name):
+    """A tool of this Python's environment (ansible-playbook), else from PATH."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
