@@ -165,7 +165,7 @@ def docker_mtu_exceeds_uplink(facts, probes):
     for name in sorted(docker.get("bridges") or {}):
         link = links.get(name) or {}
         uplink = link.get("underlay")
-        if not uplink or links[uplink]["kind"] in ("vxlan", "wireguard") or link["mtu"] <= links[uplink]["mtu"]:
+        if not uplink or topology.is_tunnel(links[uplink]) or link["mtu"] <= links[uplink]["mtu"]:
             continue
         evidence = {"bridge": name, "bridge_mtu": link["mtu"], "uplink": uplink, "uplink_mtu": links[uplink]["mtu"],
                     "daemon_mtu": docker.get("daemon_mtu"), "daemon_json": docker.get("daemon_json")}
@@ -199,7 +199,7 @@ def missing_mss_clamp(facts, probes):
         return
     for name, link in sorted(links.items()):
         uplink = link.get("underlay")
-        if link["kind"] != "bridge" or not uplink or links[uplink]["kind"] in ("vxlan", "wireguard"):
+        if link["kind"] != "bridge" or not uplink or topology.is_tunnel(links[uplink]):
             continue
         if link["mtu"] <= links[uplink]["mtu"]:
             continue
@@ -235,7 +235,7 @@ def rp_filter_strict(facts, probes):
     rp = sysctl.get("rp_filter") or {}
     rules = facts.get("routes", {}).get("rules") or []
     custom_rules = [r for r in rules if r.get("table") not in ("local", "main", "default")]
-    tunnels = [n for n, link in links.items() if link["kind"] in ("wireguard", "vxlan")]
+    tunnels = [n for n, link in sorted(links.items()) if topology.is_tunnel(link)]
     if not custom_rules and not tunnels:
         return
     for name in sorted(links):
