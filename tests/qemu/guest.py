@@ -44,7 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SUITE = "bookworm"
 PACKAGES = ("linux-image-amd64", "initramfs-tools", "systemd-sysv", "udev", "dbus", "openssh-server", "python3",
-            "iproute2", "kmod", "sudo", "procps")
+            "iproute2", "kmod", "sudo", "procps", "wireguard-tools")
 # The guest's starting point: every interface comes up with pfifo_fast, so that what the role
 # sets is visible (Debian's systemd makes fq_codel the default in /usr/lib/sysctl.d/50-default.conf).
 BASELINE_SYSCTL = ("# netpath.mtu's qemu guest: start from the kernel's own default\n"

@@ -4,7 +4,8 @@
 Each device is made over a dummy link of an odd MTU (1493) without an MTU of its own, so the
 kernel gives it the MTU it computes from its lower device: the oracle. mtu_facts, run by Ansible
 on the guest, must find the same figure as max_inner_mtu, the right underlay, and chains two
-layers deep (VXLAN bound to a GRE tunnel, Geneve routed over it). Runs first on the one boot the
+layers deep (VXLAN bound to a GRE tunnel, Geneve routed over it). Kernel WireGuard, whose MTU
+the kernel does not derive, is checked by its fragment counter (see WIREGUARD_SETUP). Runs first on the one boot the
 qdisc tests share (conftest.py) and removes every device it made. Fallback devices (gre0, tunl0,
 ...) are switched off before the modules load, as they would show in the qdisc tests' listings.
 """
@@ -58,6 +59,42 @@ TUNNELS = {
 }
 
 
+# Kernel WireGuard to a far end in a namespace of the guest, over a veth of the odd MTU, with an
+# IPv4 endpoint (owg4) and an IPv6 one (owg6). WireGuard sends its UDP without DF, so the oracle is
+# the kernel's fragment counter: a full-size packet at max_inner_mtu leaves whole, one byte more
+# (padding included) makes the kernel fragment the outer packet.
+WIREGUARD_SETUP = """
+set -e
+modprobe wireguard
+ip netns add owfar
+ip link add ow0 mtu 1493 type veth peer name ow1 netns owfar
+ip addr add 198.51.100.1/24 dev ow0
+ip addr add 2001:db8:2::1/64 dev ow0 nodad
+ip link set ow0 up
+ip -n owfar addr add 198.51.100.2/24 dev ow1
+ip -n owfar addr add 2001:db8:2::2/64 dev ow1 nodad
+ip -n owfar link set ow1 up
+ip -n owfar link set lo up
+umask 077
+for side in near far; do wg genkey > /run/ow-$side.key; wg pubkey < /run/ow-$side.key > /run/ow-$side.pub; done
+for n in 4 6; do
+  if [ $n = 4 ]; then near=198.51.100.1; far=198.51.100.2; else near=[2001:db8:2::1]; far=[2001:db8:2::2]; fi
+  port=5182$n
+  ip link add owg$n type wireguard
+  wg set owg$n private-key /run/ow-near.key listen-port $port \
+     peer "$(cat /run/ow-far.pub)" endpoint $far:$port allowed-ips 10.9$n.0.2/32
+  ip addr add 10.9$n.0.1/24 dev owg$n
+  ip link set owg$n up
+  ip -n owfar link add owg$n type wireguard
+  ip netns exec owfar wg set owg$n private-key /run/ow-far.key listen-port $port \
+     peer "$(cat /run/ow-near.pub)" endpoint $near:$port allowed-ips 10.9$n.0.1/32
+  ip -n owfar addr add 10.9$n.0.2/24 dev owg$n
+  ip -n owfar link set owg$n up
+done
+"""
+WIREGUARD_TEARDOWN = "ip link del owg4; ip link del owg6; ip link del ow0; ip netns del owfar; rm -f /run/ow-*; true"
+
+
 def mtu_facts(vm):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(qemu_guest.collections_path()), ANSIBLE_NOCOLOR="1",
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
@@ -108,3 +145,40 @@ def test_chains_two_layers_deep(links, top):
     (chain,) = [c for c in facts["chains"] if c[0]["interface"] == top]
     assert [layer["interface"] for layer in chain] == [top, "ogre", "ou0"]
     assert kernel[top] == UNDERLAY_MTU - 24 - 50
+
+
+@pytest.fixture(scope="module")
+def wireguard(guest):
+    try:
+        made = guest.ssh(WIREGUARD_SETUP, timeout=120)
+        assert made.returncode == 0, made.stderr
+        yield guest, mtu_facts(guest)
+    finally:
+        guest.ssh(WIREGUARD_TEARDOWN, timeout=60)
+
+
+def fragments_made(vm, family):
+    counter = "IpFragCreates" if family == 4 else "Ip6FragCreates"
+    out = vm.ssh(f"nstat -asz {counter}").stdout.split()
+    return int(out[out.index(counter) + 1])
+
+
+def full_size_ping(vm, name, mtu):
+    """Set `name` to `mtu` and send a DF ping of exactly that size to the far end's tunnel address."""
+    assert vm.ssh(f"ip link set {name} mtu {mtu}").returncode == 0
+    far = "10.94.0.2" if name == "owg4" else "10.96.0.2"
+    return vm.ssh(f"ping -M do -c 2 -W 2 -s {mtu - 28} {far}").returncode
+
+
+@pytest.mark.parametrize(("name", "family", "overhead"), [("owg4", 4, 60), ("owg6", 6, 80)])
+def test_kernel_wireguards_max_inner_mtu_is_the_largest_that_leaves_unfragmented(wireguard, name, family, overhead):
+    vm, facts = wireguard
+    link = facts["interfaces"][name]
+    assert (link["kind"], link["implementation"], link["underlay"], link["outer_family"]) == (
+        "wireguard", "kernel", "ow0", family)
+    assert link["max_inner_mtu"] == UNDERLAY_MTU - overhead
+    before = fragments_made(vm, family)
+    assert full_size_ping(vm, name, link["max_inner_mtu"]) == 0
+    assert fragments_made(vm, family) == before, "a full-size packet at max_inner_mtu was fragmented"
+    assert full_size_ping(vm, name, link["max_inner_mtu"] + 1) == 0
+    assert fragments_made(vm, family) > before, "one byte more should not fit the underlay"

@@ -55,8 +55,8 @@ def test_calico_vxlan_over_a_1450_uplink_with_the_default_1440_is_named():
     (finding,) = cni_findings(facts)
     assert (finding["id"], finding["interface"]) == ("mtu_exceeds_underlay", "cali3f1a2b4c5d6")
     evidence = finding["evidence"]
-    assert (evidence["cni"], evidence["cni_mtu"], evidence["max_mtu"], evidence["uplink"]) == ("calico", 1440, 1400,
-                                                                                              "eth0")
+    got = (evidence["cni"], evidence["cni_mtu"], evidence["max_mtu"], evidence["uplink"])
+    assert got == ("calico", 1440, 1400, "eth0")
     assert evidence["config"] == "/etc/cni/net.d/10-calico.conflist"
     assert "calico-node" in finding["fix"]["manual"] and finding["fix"]["actions"] == []
 
