@@ -109,11 +109,13 @@ def mtu_facts(vm):
 def links(guest):
     """(the kernel's MTU of each device, mtu_facts' facts), with the devices removed afterwards."""
     try:
-        made = guest.ssh(SETUP, timeout=120)
-        assert made.returncode == 0, made.stderr
+        for script in (SETUP, WIREGUARD_SETUP):
+            made = guest.ssh(script, timeout=120)
+            assert made.returncode == 0, made.stderr
         kernel = dict((link["ifname"], link["mtu"]) for link in json.loads(guest.ssh("ip -j link show").stdout))
         yield kernel, mtu_facts(guest)
     finally:
+        guest.ssh(WIREGUARD_TEARDOWN, timeout=60)
         guest.ssh("; ".join(f"ip link del {name} 2>/dev/null" for name in DEVICES) + "; true", timeout=60)
 
 
@@ -147,48 +149,39 @@ def test_chains_two_layers_deep(links, top):
     assert kernel[top] == UNDERLAY_MTU - 24 - 50
 
 
-@pytest.fixture(scope="module")
-def wireguard(guest):
-    try:
-        made = guest.ssh(WIREGUARD_SETUP, timeout=120)
-        assert made.returncode == 0, made.stderr
-        yield guest, mtu_facts(guest)
-    finally:
-        guest.ssh(WIREGUARD_TEARDOWN, timeout=60)
-
-
-def fragments_made(vm, family):
-    counter = "IpFragCreates" if family == 4 else "Ip6FragCreates"
-    out = vm.ssh(f"nstat -asz {counter}").stdout.split()
-    return int(out[out.index(counter) + 1])
-
-
-# A UDP datagram with DF set (IP_MTU_DISCOVER = IP_PMTUDISC_DO), of `size` bytes of IP packet, to
-# the discard port of `dest`: the guest has python3 but no ping, and no answer is needed, as the
+# On the guest, for one WireGuard device: the fragment counter, then for max_inner_mtu and for one
+# byte more, the device set to that MTU and one DF packet of exactly that size sent through it
+# (after a small one that has WireGuard make its handshake), and the counter again. One ssh call:
+# each costs a second or two under emulation.
+FRAGMENT_ORACLE = """
+set -e
+send() {{ python3 -c "{send}" {far} $1; }}
+count() {{ nstat -asz {counter} | awk '$1 == "{counter}" {{print $2}}'; }}
+ip link set {name} mtu {mtu}; send 100; sleep 1
+a=$(count); send {mtu}; sleep 0.5; b=$(count)
+ip link set {name} mtu {more}; send {more}; sleep 0.5; c=$(count)
+echo "$a $b $c"
+"""
+# A UDP datagram with DF set (IP_MTU_DISCOVER = IP_PMTUDISC_DO) of argv[2] bytes of IP packet to
+# the discard port of argv[1]: the guest has python3 but no ping, and no answer is needed, as the
 # fragment counter that tells is this host's.
 SEND_DF = ("import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
            "s.setsockopt(socket.IPPROTO_IP, 10, 2); s.sendto(bytes(int(sys.argv[2]) - 28), (sys.argv[1], 9))")
 
 
-def full_size_packet(vm, name, mtu):
-    """Set `name` to `mtu` and send one DF packet of exactly that size through it, after a small one
-    that has WireGuard make its handshake; True when the kernel took it (it fits the tunnel's MTU)."""
-    assert vm.ssh(f"ip link set {name} mtu {mtu}").returncode == 0
-    far = "10.94.0.2" if name == "owg4" else "10.96.0.2"
-    vm.ssh(f"python3 -c '{SEND_DF}' {far} 100; sleep 1")
-    sent = vm.ssh(f"python3 -c '{SEND_DF}' {far} {mtu}; sleep 1").returncode == 0
-    return sent
-
-
 @pytest.mark.parametrize(("name", "family", "overhead"), [("owg4", 4, 60), ("owg6", 6, 80)])
-def test_kernel_wireguards_max_inner_mtu_is_the_largest_that_leaves_unfragmented(wireguard, name, family, overhead):
-    vm, facts = wireguard
+def test_kernel_wireguards_max_inner_mtu_is_the_largest_that_leaves_unfragmented(guest, links, name, family,
+                                                                                 overhead):
+    _kernel, facts = links
     link = facts["interfaces"][name]
     assert (link["kind"], link["implementation"], link["underlay"], link["outer_family"]) == (
         "wireguard", "kernel", "ow0", family)
     assert link["max_inner_mtu"] == UNDERLAY_MTU - overhead
-    before = fragments_made(vm, family)
-    assert full_size_packet(vm, name, link["max_inner_mtu"])
-    assert fragments_made(vm, family) == before, "a full-size packet at max_inner_mtu was fragmented"
-    assert full_size_packet(vm, name, link["max_inner_mtu"] + 1)
-    assert fragments_made(vm, family) > before, "one byte more should not fit the underlay"
+    script = FRAGMENT_ORACLE.format(send=SEND_DF, far="10.94.0.2" if family == 4 else "10.96.0.2", name=name,
+                                    counter="IpFragCreates" if family == 4 else "Ip6FragCreates",
+                                    mtu=link["max_inner_mtu"], more=link["max_inner_mtu"] + 1)
+    measured = guest.ssh(script, timeout=60)
+    assert measured.returncode == 0, measured.stderr
+    before, at_max, one_more = (int(n) for n in measured.stdout.split())
+    assert at_max == before, "a full-size packet at max_inner_mtu was fragmented"
+    assert one_more > at_max, "one byte more should not fit the underlay"
