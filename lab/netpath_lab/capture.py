@@ -51,6 +51,28 @@ print(json.dumps(found))
 """
 
 
+# What gather.Gatherer.tun_processes reads, as a script for python3 on the lab host.
+TUN_PROCESSES = """
+import json, os
+found = []
+own_netns = os.readlink("/proc/self/ns/net")
+for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+    try:
+        if os.readlink("/proc/%s/ns/net" % pid) != own_netns:
+            continue
+        fds = [fd for fd in os.listdir("/proc/%s/fd" % pid)
+               if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == "/dev/net/tun"]
+        if fds:
+            iffs = [line.split(":", 1)[1].strip() for fd in fds for line in open("/proc/%s/fdinfo/%s" % (pid, fd))
+                    if line.startswith("iff:")]
+            found.append({"pid": int(pid), "comm": open("/proc/%s/comm" % pid).read().strip(),
+                          "exe": os.readlink("/proc/%s/exe" % pid), "interfaces": sorted(set(iffs))})
+    except OSError:
+        pass
+print(json.dumps(found))
+"""
+
+
 class RecordingModule:
     def __init__(self, host, record):
         self.host = host
@@ -81,6 +103,14 @@ class RecordingGatherer(gather.Gatherer):
         self.module.record["exists"][path] = found
         return found
 
+    def list_dir(self, path):
+        proc = docker.exec_in(self.module.host, ["ls", "-1", path], check=False)
+        found = sorted(proc.stdout.split()) if proc.returncode == 0 else []
+        self.module.record.setdefault("dirs", {})[path] = found
+        if proc.returncode != 0:
+            raise gather.Unavailable(f"cannot list {path}: {proc.stderr.strip()}")
+        return found
+
     def writable(self, path):
         found = docker.exec_in(self.module.host, ["test", "-w", path], check=False).returncode == 0
         self.module.record.setdefault("writable", {})[path] = found
@@ -91,6 +121,14 @@ class RecordingGatherer(gather.Gatherer):
         proc = docker.exec_in(self.module.host, ["python3", "-c", DOCKERD_PROCESSES], check=False)
         found = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
         self.module.record["dockerd_processes"] = found
+        return found
+
+
+    def tun_processes(self):
+        # Read inside the lab host: its /proc, not this machine's.
+        proc = docker.exec_in(self.module.host, ["python3", "-c", TUN_PROCESSES], check=False)
+        found = json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else []
+        self.module.record["tun_processes"] = found
         return found
 
 

@@ -27,7 +27,8 @@ def parse_with(raw, edit):
 
 def test_the_shipped_description_is_valid(raw):
     lab = model.parse(raw)
-    assert set(lab.topologies) == {"wg_blackhole", "cloud_overlay", "k3s_double_tunnel", "probe_paths", "healthy"}
+    assert set(lab.topologies) == {"wg_blackhole", "cloud_overlay", "k3s_double_tunnel", "probe_paths", "cni_calico",
+                                     "healthy"}
     assert lab.topologies["wg_blackhole"].seed == "001"
     assert lab.host("co-app").audit is False
     assert lab.host("co-node").audit is True
@@ -82,7 +83,8 @@ def test_a_malformed_description_names_the_bad_field(raw, edit, message):
 
 def test_an_unknown_topology_is_refused_with_the_known_ones(raw):
     lab = model.parse(raw)
-    with pytest.raises(model.LabError, match=r"unknown topology 'wg_blackhol'; known: cloud_overlay, healthy"):
+    known = "cloud_overlay, cni_calico, healthy"
+    with pytest.raises(model.LabError, match=r"unknown topology 'wg_blackhol'; known: " + known):
         lab.select(["wg_blackhol"])
     assert [t.name for t in lab.select([])] == list(lab.topologies)
 

@@ -12,29 +12,54 @@ from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV4_MIN
 MIN_MTU = IPV4_MIN_MTU
 
 # (kind, outer family) -> bytes added; family None means "not known", which takes the larger.
+# The kinds are the kernel's link kinds; each row names its source, and the Linux kernels' own
+# figure (the MTU a device gets over its lower device) is checked in tests/qemu.
 OVERHEAD = {
-    # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
+    # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14: RFC 7348 section 5;
+    # drivers/net/vxlan/vxlan_core.c (VXLAN_HEADROOM, VXLAN6_HEADROOM)
     ("vxlan", 4): 50,
     ("vxlan", 6): 70,
     ("vxlan", None): 50,
-    # outer IP + UDP 8 + WireGuard header 16 + auth tag 16
+    # outer IP + UDP 8 + WireGuard data header 16 + Poly1305 tag 16: the WireGuard paper section 5.4.6;
+    # drivers/net/wireguard/messages.h (MESSAGE_MINIMUM_LENGTH)
     ("wireguard", 4): 60,
     ("wireguard", 6): 80,
     ("wireguard", None): 80,
-    # like VXLAN, before options (each option adds its own length)
+    # like VXLAN, before options (each option adds its own length): RFC 8926 section 3;
+    # drivers/net/geneve.c (GENEVE_IPV4_HLEN, GENEVE_IPV6_HLEN, + ETH_HLEN)
     ("geneve", 4): 50,
     ("geneve", 6): 70,
     ("geneve", None): 50,
+    # outer IP + GRE 4 without key, sequence or checksum (each adds 4): RFC 2784 section 2;
+    # net/ipv4/ip_gre.c (gre_calc_hlen), net/ipv4/ip_tunnel.c (ip_tunnel_bind_dev)
     ("gre", 4): 24,
     ("gre", 6): 44,
     ("gre", None): 24,
+    # GRE carrying Ethernet: + inner Ethernet 14 (ip_tunnel_bind_dev takes the tap's hard_header_len)
+    ("gretap", 4): 38,
+    ("gretap", None): 38,
+    # outer IPv6 40 + GRE 4 + the encapsulation limit option 8 the kernel adds by default:
+    # RFC 2473 section 4.1.1; net/ipv6/ip6_gre.c (ip6gre_tnl_link_config_route)
+    ("ip6gre", 6): 52,
+    ("ip6gre", None): 52,
+    ("ip6gretap", 6): 66,
+    ("ip6gretap", None): 66,
+    # outer IPv4 20: RFC 2003 section 3; net/ipv4/ipip.c
     ("ipip", 4): 20,
     ("ipip", 6): 40,
     ("ipip", None): 20,
-    # ESP in tunnel mode, worst case with AES-CBC and HMAC-SHA1 padding
+    # IPv6 in IPv4, outer IPv4 20: RFC 4213 section 3.2; net/ipv6/sit.c
+    ("sit", 4): 20,
+    ("sit", None): 20,
+    # outer IPv6 40 + encapsulation limit option 8 (RFC 2473 section 4.1.1, on unless encaplimit none);
+    # net/ipv6/ip6_tunnel.c (ip6_tnl_link_config)
+    ("ip6tnl", 6): 48,
+    ("ip6tnl", None): 48,
+    # ESP in tunnel mode, worst case with AES-CBC and HMAC-SHA1 padding: RFC 4303 section 2
     ("ipsec", 4): 73,
     ("ipsec", 6): 93,
     ("ipsec", None): 73,
+    # PPPoE header 6 + PPP protocol 2: RFC 2516 section 7
     ("pppoe", 4): 8,
     ("pppoe", 6): 8,
     ("pppoe", None): 8,

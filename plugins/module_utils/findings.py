@@ -11,7 +11,7 @@ too). The ids are a contract (docs/mtu_facts.md lists them).
 
 import ipaddress
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, load, wg_quick
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, load, topology, wg_quick
 from ansible_collections.netpath.mtu.plugins.module_utils.remediation import (
     KEEPALIVE_SECONDS,
     UDP_BUFFER_BYTES,
@@ -109,6 +109,34 @@ def mtu_exceeds_underlay(facts, probes):
             "max": link["max_inner_mtu"], "are": "will be" if down else "are",
             "now": " %s is down, so nothing is affected now: it will bite when it comes up." % name if down else ""},
             idle=down)
+    yield from _cni_exceeds_uplink(facts.get("cni") or {})
+
+
+def _cni_exceeds_uplink(cni):
+    """A CNI whose pods' MTU is more than the uplink carries once the CNI has encapsulated them."""
+    if cni.get("mtu") is None or cni.get("max_mtu") is None or cni["mtu"] <= cni["max_mtu"]:
+        return
+    tunnel = cni.get("encapsulation") or {}
+    over = dict((name, mtu) for name, mtu in sorted((cni.get("pod_veths") or {}).items()) if mtu > cni["max_mtu"])
+    evidence = {"cni": cni.get("plugin"), "config": "%s/%s" % (cni.get("dir"), cni.get("active")),
+                "cni_mtu": cni["mtu"], "mtu_source": cni.get("mtu_source"), "encapsulation": tunnel.get("kind"),
+                "tunnel": tunnel.get("device"), "overhead": tunnel.get("overhead") or 0, "uplink": cni.get("uplink"),
+                "uplink_mtu": cni.get("uplink_mtu"), "max_mtu": cni["max_mtu"], "pod_veths_over": over}
+    yield finding("mtu_exceeds_underlay", "error", sorted(over)[0] if over else None, evidence, """
+        The %(cni)s CNI gives pods MTU %(mtu)d (%(source)s), but its packets leave by %(up)s (MTU %(umtu)d)%(via)s,
+        which leaves %(max)d for a pod's packet. Pods send packets that do not fit once encapsulated: small
+        requests work, larger ones hang where too-big messages do not make it back. %(pods)s""" % {
+        "cni": cni.get("plugin"), "mtu": cni["mtu"], "source": "its config %s" % evidence["config"]
+        if cni.get("mtu_source") == "config" else "its pods' veths", "up": cni.get("uplink"),
+        "umtu": cni.get("uplink_mtu"), "max": cni["max_mtu"],
+        "via": " after %s adds %d bytes (%s)" % (tunnel["device"], tunnel["overhead"], tunnel["kind"])
+        if tunnel else "",
+        "pods": "Pods at that MTU now: %s." % ", ".join(sorted(over)) if over else ""})
+
+
+def _owned(name, link):
+    """`name`, and the program holding it when it is a TUN device: "tailscale0 (wireguard-go)"."""
+    return "%s (%s)" % (name, link["owner"]) if link.get("owner") else name
 
 
 def flannel_over_tunnel(facts, probes):
@@ -117,12 +145,13 @@ def flannel_over_tunnel(facts, probes):
     if not flannel.get("present") or not vxlan or not vxlan.get("underlay"):
         return
     carrier = links.get(vxlan["underlay"]) or {}
-    if carrier.get("kind") not in ("wireguard", "vxlan", "tun", "geneve", "gre", "ipip"):
+    if not topology.is_tunnel(carrier):
         return
     physical = carrier.get("underlay")
     fixed_mtu = links[physical]["mtu"] - vxlan["overhead"] if physical in links else None
     evidence = {"interface": "flannel.1", "flannel_iface": flannel.get("iface") or vxlan["underlay"],
                 "carrier": vxlan["underlay"], "carrier_kind": carrier.get("kind"), "carrier_mtu": carrier.get("mtu"),
+                "carrier_owner": carrier.get("owner"),
                 "flannel_mtu": flannel.get("mtu") or vxlan["mtu"], "physical": physical,
                 "flannel_mtu_on_physical": fixed_mtu, "config": flannel.get("config")}
     down = idle(links, "flannel.1")
@@ -132,7 +161,7 @@ def flannel_over_tunnel(facts, probes):
         packet is encapsulated twice and pods get MTU %(fmtu)s. Bound to %(phys)s instead, flannel would give
         pods %(fixed)s; the node can keep registering with its tunnel address (node-ip) while the VXLAN data
         plane uses the faster link.%(now)s""" % {
-        "carrier": vxlan["underlay"], "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
+        "carrier": _owned(vxlan["underlay"], carrier), "ckind": carrier.get("kind"), "cmtu": carrier.get("mtu"),
         "fmtu": evidence["flannel_mtu"], "phys": physical or "the physical interface", "fixed": fixed_mtu,
         "now": " flannel.1 is down, so no pod traffic is affected now: it will bite when it comes up." if down
         else ""}, idle=down)
@@ -140,19 +169,30 @@ def flannel_over_tunnel(facts, probes):
 
 def double_encapsulation(facts, probes):
     flannel_reported = bool(list(flannel_over_tunnel(facts, probes)))
+    links = _links(facts)
     for chain in facts.get("chains") or []:
-        layers = [layer for layer in chain if layer["overhead"]]
+        layers = [layer for layer in chain if topology.is_tunnel(links.get(layer["interface"]) or layer)]
         if len(layers) < 2 or (flannel_reported and any(layer["interface"] == "flannel.1" for layer in layers)):
             continue
         top = layers[0]["interface"]
-        yield finding("double_encapsulation", "warning", top, {
-            "chain": [layer["interface"] for layer in chain], "overhead": sum(layer["overhead"] for layer in layers),
-            "mtus": dict((layer["interface"], layer["mtu"]) for layer in chain)}, """
-            %(top)s is a tunnel inside a tunnel (%(stack)s): %(overhead)d bytes of headers on every packet,
+        # a TUN whose owner's encapsulation is not known adds bytes nobody can count here
+        unknown = [layer["interface"] for layer in layers
+                   if (links.get(layer["interface"]) or {"overhead": 0})["overhead"] is None]
+        owners = dict((layer["interface"], layer["owner"]) for layer in layers if layer.get("owner"))
+        evidence = {"chain": [layer["interface"] for layer in chain],
+                    "overhead": sum(layer["overhead"] or 0 for layer in layers),
+                    "mtus": dict((layer["interface"], layer["mtu"]) for layer in chain)}
+        if owners:
+            evidence["owners"] = owners
+        if unknown:
+            evidence["overhead_unknown"] = unknown
+        yield finding("double_encapsulation", "warning", top, evidence, """
+            %(top)s is a tunnel inside a tunnel (%(stack)s): %(overhead)s of headers on every packet,
             and an inner MTU that small packets hide and bulk transfers pay for. Bind the inner tunnel to the
             physical link where the two ends can reach each other directly.""" % {
-            "top": top, "stack": " over ".join(layer["interface"] for layer in chain),
-            "overhead": sum(layer["overhead"] for layer in layers)})
+            "top": top, "stack": " over ".join(_owned(layer["interface"], layer) for layer in chain),
+            "overhead": "%d bytes%s" % (evidence["overhead"], " and what %s adds" % " and ".join(
+                _owned(name, links.get(name) or {}) for name in unknown) if unknown else "")})
 
 
 def _docker_network(docker, bridge):
@@ -177,7 +217,7 @@ def docker_mtu_exceeds_uplink(facts, probes):
     for name in sorted(docker.get("bridges") or {}):
         link = links.get(name) or {}
         uplink = link.get("underlay")
-        if not uplink or links[uplink]["kind"] in ("vxlan", "wireguard") or link["mtu"] <= links[uplink]["mtu"]:
+        if not uplink or topology.is_tunnel(links[uplink]) or link["mtu"] <= links[uplink]["mtu"]:
             continue
         network, default_bridge = _docker_network(docker, name)
         down = idle(links, name)
@@ -231,7 +271,7 @@ def missing_mss_clamp(facts, probes):
         return
     for name, link in sorted(links.items()):
         uplink = link.get("underlay")
-        if link["kind"] != "bridge" or not uplink or links[uplink]["kind"] in ("vxlan", "wireguard"):
+        if link["kind"] != "bridge" or not uplink or topology.is_tunnel(links[uplink]):
             continue
         if link["mtu"] <= links[uplink]["mtu"]:
             continue
@@ -275,7 +315,7 @@ def rp_filter_strict(facts, probes):
     rp = sysctl.get("rp_filter") or {}
     rules = facts.get("routes", {}).get("rules") or []
     custom_rules = [r for r in rules if r.get("table") not in ("local", "main", "default")]
-    tunnels = [n for n, link in links.items() if link["kind"] in ("wireguard", "vxlan")]
+    tunnels = [n for n, link in sorted(links.items()) if topology.is_tunnel(link)]
     if not custom_rules and not tunnels:
         return
     for name in sorted(links):

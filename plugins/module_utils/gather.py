@@ -12,15 +12,16 @@ import os
 import socket
 import time
 
-from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, limits, parsers, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import cni, docker_mtu, limits, parsers, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
-         "wireguard", "counters", "conntrack", "softirq", "routes")
+         "wireguard", "counters", "conntrack", "softirq", "routes", "cni")
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
+TUN_DEVICE = "/dev/net/tun"
 DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
@@ -57,6 +58,24 @@ class Gatherer:
     def exists(self, path):
         return os.path.exists(path)
 
+    def list_dir(self, path):
+        """The names in a directory, sorted; Unavailable when it cannot be read."""
+        try:
+            return sorted(os.listdir(path))
+        except OSError as exc:
+            raise Unavailable("cannot list %s: %s" % (path, exc.strerror)) from None
+
+    def default_dev(self):
+        """The device of the default route (IPv4, else IPv6), or None."""
+        for family in ("-4", "-6"):
+            try:
+                dev = parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
+            except (Unavailable, parsers.ParseError):
+                continue
+            if dev:
+                return dev
+        return None
+
     def dockerd_processes(self):
         """The processes that are dockerd: [{pid, comm, cmdline (argv), cgroup (text)}], from /proc.
 
@@ -76,6 +95,39 @@ class Gatherer:
                     with open("/proc/%s/cgroup" % pid) as handle:
                         process["cgroup"] = handle.read()
                     found.append(process)
+            except OSError:
+                continue
+        return found
+
+    def tun_processes(self):
+        """The processes holding /dev/net/tun: [{pid, comm, exe, interfaces}], from /proc.
+
+        interfaces: the devices their descriptors are attached to (the `iff:` line the tun driver
+        writes in /proc/PID/fdinfo/FD). fdinfo names a device, not its namespace: only processes in
+        this network namespace count (a container's "tun0" is another device). Processes of other
+        users cannot be read without root and are left out, as is one that ends meanwhile.
+        """
+        found = []
+        own_netns = os.readlink("/proc/self/ns/net")
+        for pid in sorted((name for name in os.listdir("/proc") if name.isdigit()), key=int):
+            try:
+                if os.readlink("/proc/%s/ns/net" % pid) != own_netns:
+                    continue
+                fds = [fd for fd in os.listdir("/proc/%s/fd" % pid)
+                       if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == TUN_DEVICE]
+                if not fds:
+                    continue
+                interfaces = []
+                for fd in fds:
+                    with open("/proc/%s/fdinfo/%s" % (pid, fd)) as handle:
+                        interfaces += parsers.tun_fdinfo(handle.read())
+                with open("/proc/%s/comm" % pid) as handle:
+                    comm = handle.read().strip()
+                try:
+                    exe = os.readlink("/proc/%s/exe" % pid)
+                except OSError:
+                    exe = None
+                found.append({"pid": int(pid), "comm": comm, "exe": exe, "interfaces": sorted(set(interfaces))})
             except OSError:
                 continue
         return found
@@ -111,7 +163,10 @@ class Gatherer:
         default = None
         for family in ("-4", "-6"):
             default = default or parsers.default_route_dev(self.run("ip", [family, "-j", "route", "show", "default"]))
-        return topology.annotate(links, wireguard, routes, default)
+        owners = None
+        if any(link["kind"] == "tun" for link in links.values()):
+            owners = topology.tun_owners(self.tun_processes())
+        return topology.annotate(links, wireguard, routes, default, owners)
 
     def wireguard(self):
         return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())
@@ -172,6 +227,18 @@ class Gatherer:
             name in ("docker0", "docker_gwbridge") or name.startswith("br-") or name in named))
         result["present"] = bool(result["bridges"] or result["daemon_json"] or result["networks"])
         return result
+
+    def cni(self, links):
+        """The CNI configs in /etc/cni/net.d, the pods' veths and the uplink beneath (module_utils/cni.py)."""
+        configs = []
+        if self.exists(cni.CNI_DIR):
+            for name in self.list_dir(cni.CNI_DIR):
+                if name.endswith(cni.CONFIG_SUFFIXES):
+                    try:
+                        configs.append(parsers.cni_config(name, self.read(cni.CNI_DIR + "/" + name)))
+                    except Unavailable as exc:
+                        configs.append({"file": name, "error": str(exc)})
+        return cni.summarize(configs, links, self.default_dev())
 
     def sysctl(self, links):
         result = {}
@@ -326,7 +393,7 @@ def select_parts(subset):
 
 
 # Parts that need the interfaces (read once for all of them).
-NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters")
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni")
 
 
 def gather(gatherer, parts, route_targets):
@@ -355,6 +422,7 @@ def gather(gatherer, parts, route_targets):
         "conntrack": gatherer.conntrack,
         "softirq": gatherer.softirq,
         "routes": lambda: gatherer.routes(route_targets, links),
+        "cni": lambda: gatherer.cni(links),
     }
     for part in parts:
         if part in facts["unavailable"]:

@@ -56,6 +56,10 @@ def link_mtu(text):
     return int(links[0]["mtu"])
 
 
+# Kernel tunnel kinds whose ends `ip -d -j` shows as info_data local/remote (geneve: remote or remote6).
+IP_TUNNEL_KINDS = ("geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
+
+
 def links(text):
     """`ip -d -j addr show` -> name -> {mtu, kind, state, master, parent, addresses, min_mtu, max_mtu, vxlan}.
 
@@ -79,12 +83,53 @@ def links(text):
             "min_mtu": link.get("min_mtu"),
             "max_mtu": link.get("max_mtu"),
         }
+        if kind == "tun":
+            entry["tun_type"] = data.get("type")  # tun or tap
+        if kind in IP_TUNNEL_KINDS:
+            # "any" is the kernel's word for no address
+            entry["endpoints"] = dict((end, data.get(end) if data.get(end) not in (None, "any") else
+                                       data.get(end + "6")) for end in ("local", "remote"))
         if kind == "vxlan":
             entry["vxlan"] = {"id": data.get("id"), "port": data.get("port"), "local": data.get("local") or
                               data.get("local6"), "remote": data.get("group") or data.get("group6")
                               or data.get("remote") or data.get("remote6")}
         result[link["ifname"]] = entry
     return result
+
+
+def tun_fdinfo(text):
+    """/proc/PID/fdinfo/FD of a /dev/net/tun descriptor -> the device it is attached to ([] or [name]).
+
+    The tun driver adds a line "iff:<TAB>NAME" once the descriptor is bound (TUNSETIFF).
+    """
+    return [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.startswith("iff:") and line.split(":", 1)[1].strip()]
+
+
+def cni_config(name, text):
+    """A CNI config file (.conflist, or .conf/.json with one plugin) -> {file, name, plugins, mtu}.
+
+    plugins: each plugin's type, in order; mtu: the first plugin's "mtu" that is a whole number
+    above 0 (Calico and Canal write one; flannel, Cilium and Weave do not). A file that is not such JSON
+    -> {file, error}.
+    """
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return {"file": name, "error": "not JSON: %s" % exc}
+    if not isinstance(data, dict):
+        return {"file": name, "error": "not a JSON object"}
+    plugins = data.get("plugins") if isinstance(data.get("plugins"), list) else [data]
+    plugins = [p for p in plugins if isinstance(p, dict)]
+    mtu = None
+    for plugin in plugins:
+        value = plugin.get("mtu")
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            mtu = value  # Calico and Canal write 0 to mean "detect it": no MTU is set here
+            break
+    return {"file": name, "name": data.get("name"), "plugins": [str(p.get("type")) for p in plugins], "mtu": mtu}
 
 
 def default_route_dev(text):

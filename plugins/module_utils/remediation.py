@@ -24,6 +24,7 @@ in that role's meta/argument_specs.yml or that module's argument_spec (a unit te
 import json
 import shlex
 
+from ansible_collections.netpath.mtu.plugins.module_utils import cni
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN_MTU
 
 # Applied in this order on a host: what cannot interrupt anything first (kernel settings, a
@@ -135,6 +136,11 @@ def _manual(finding):
         return ("make the network %s again with -o com.docker.network.driver.mtu=%s when it suits you (a restart of "
                 "Docker does not change it)" % (evidence.get("network") or evidence.get("bridge"),
                                                 evidence.get("uplink_mtu")))
+    plugin = evidence.get("cni") if finding["id"] == "mtu_exceeds_underlay" else None
+    if isinstance(plugin, str) and plugin:
+        # the cluster's manifests or operator own a CNI's MTU, and pods take it only when made anew
+        return cni.FIXES.get(plugin, "set the CNI's MTU to %s, restart it and recreate the pods"
+                             % (evidence.get("max_mtu"),))
     return MANUAL.get(finding["id"], "see the finding's explanation")
 
 

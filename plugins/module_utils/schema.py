@@ -394,6 +394,10 @@ INTERFACE = Dict({
     "min_mtu": _mtu("smallest MTU the driver takes", nullable=True),
     "max_mtu": _mtu("largest MTU the driver takes", nullable=True),
     "implementation": Str("WireGuard only: kernel, userspace or tailscale", nullable=True),
+    "tun_type": Str("TUN/TAP only: tun or tap", nullable=True),
+    "owner": Str("TUN/TAP only: the program holding it (tailscaled, wireguard-go, openvpn, zerotier-one or "
+                 "other); null when /proc could not tell", nullable=True),
+    "owner_pid": Int("TUN/TAP only: that process's id", nullable=True, minimum=1, maximum=U32_MAX),
     "underlay": Str("tunnels and bridges: the interface outer packets leave by", nullable=True, ref="interfaces"),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),
     "outer_family": Int("IP version of the outer header", nullable=True, choices=(4, 6)),
@@ -410,7 +414,8 @@ CHAIN_LAYER = Dict({
     "interface": Str("the interface", ref="interfaces"),
     "kind": Str("its kind"),
     "mtu": _mtu("its MTU"),
-    "overhead": Int("bytes it adds", minimum=0, maximum=65535),
+    "overhead": Int("bytes it adds (0 also where a TUN's owner adds bytes not known)", minimum=0, maximum=65535),
+    "owner": Str("TUN/TAP only: the program holding it", nullable=True),
 }, "one layer of a chain", required=("interface", "kind", "mtu", "overhead"))
 
 DOCKER_NETWORK = Dict({
@@ -499,6 +504,24 @@ FACTS = Dict({
     "wireguard": Map(Dict({"listen_port": Int(nullable=True, minimum=0, maximum=65535),
                            "peers": List(WIREGUARD_PEER)}, required=("peers",)), "WireGuard interface -> peers",
                      key="interface"),
+    "cni": Dict({
+        "present": Bool("whether /etc/cni/net.d holds a config"), "dir": Str("the directory read"),
+        "configs": List(Dict({"file": Str(nonempty=True), "name": Str(nullable=True),
+                              "plugins": List(Str(), "each plugin's type"),
+                              "mtu": Int("the plugin's mtu", nullable=True, minimum=0, maximum=U32_MAX),
+                              "error": Str("why it could not be read")}, required=("file",)),
+                        "each config file"),
+        "active": Str("the config in use (the first by name)", nullable=True),
+        "plugin": Str("calico, canal, cilium, flannel, weave or other", nullable=True),
+        "mtu": Int("the pods' MTU", nullable=True, minimum=0, maximum=U32_MAX),
+        "mtu_source": Str("config or pod veths", nullable=True),
+        "pod_veths": Map(_mtu("its MTU"), "host end of each pod's veth -> MTU", key="interface"),
+        "encapsulation": Dict({"device": Str(), "kind": Str(), "family": Int(nullable=True, choices=(4, 6)),
+                               "overhead": Int(minimum=0, maximum=65535)}, "the CNI's tunnel", nullable=True),
+        "uplink": Str("the interface the pods' packets leave by", nullable=True, ref="interfaces"),
+        "uplink_mtu": _mtu("its MTU", nullable=True),
+        "max_mtu": Int("uplink_mtu less the encapsulation", nullable=True, minimum=-65535, maximum=U32_MAX),
+    }, "Kubernetes CNI configs and pod veths"),
     "counters": Dict({
         "interfaces": Map(Map(_count(), key="counter"), "interface -> rx/tx dropped and errors",
                           key="interface"),

@@ -7,10 +7,53 @@ Plain functions on parsed data (parsers.links, parsers.wireguard_dump and route 
 """
 
 import ipaddress
+import posixpath
 
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, wg_quick
 
-TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "ipip")
+TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
+# The programs known to hold a TUN/TAP device (/dev/net/tun); any other holder is "other".
+TUN_OWNERS = ("tailscaled", "wireguard-go", "openvpn", "zerotier-one")
+# Owners whose TUN carries WireGuard, so that its encapsulation (and overhead) is known.
+WIREGUARD_OWNERS = {"wireguard-go": "userspace", "tailscaled": "tailscale"}
+
+
+def tun_owner(process):
+    """Which known program a process holding /dev/net/tun is, by its comm or its executable's name."""
+    names = set([process.get("comm") or "", posixpath.basename(process.get("exe") or "")])
+    for owner in TUN_OWNERS:
+        # comm is cut to 15 characters; every known name is shorter
+        if owner in names:
+            return owner
+    return "other"
+
+
+def tun_owners(processes):
+    """Interface name -> {owner, pid, comm} from the processes holding /dev/net/tun.
+
+    processes: [{pid, comm, exe, interfaces: [names from fdinfo's iff: lines]}] (gather.tun_processes).
+    When several hold one device (a daemon and its child), the known program wins, then the lowest pid.
+    """
+    result = {}
+    for process in sorted(processes, key=lambda p: p.get("pid") or 0):
+        owner = tun_owner(process)
+        for name in process.get("interfaces") or []:
+            if name not in result or (result[name]["owner"] == "other" and owner != "other"):
+                result[name] = {"owner": owner, "pid": process.get("pid"), "comm": process.get("comm")}
+    return result
+
+
+def is_tunnel(link):
+    """The one rule of what counts as a tunnel (a layer that encapsulates what it carries).
+
+    A link of an encapsulating kind; or a TUN device, whose userspace owner sends what it reads
+    somewhere else (a TAP counts only when a known VPN holds it: a virtual machine's TAP is a NIC).
+    """
+    if link.get("kind") in TUNNELS:
+        return True
+    if link.get("kind") != "tun":
+        return False
+    return link.get("tun_type") != "tap" or link.get("owner") in TUN_OWNERS
 
 
 def _family(address):
@@ -27,12 +70,12 @@ def wireguard_endpoints(wireguard):
 
 
 def vxlan_addresses(links):
-    """Addresses whose routes tell the underlay of VXLAN devices bound to no device."""
+    """Addresses whose routes tell the underlay of VXLAN (and other tunnel) devices bound to no device."""
     result = set()
     for link in links.values():
-        vxlan = link.get("vxlan")
-        if vxlan and not link.get("parent"):
-            result.update(a for a in (vxlan.get("remote"), vxlan.get("local")) if a)
+        ends = link.get("vxlan") or link.get("endpoints")
+        if ends and not link.get("parent"):
+            result.update(a for a in (ends.get("remote"), ends.get("local")) if a)
     return sorted(result)
 
 
@@ -57,26 +100,32 @@ def source_address(addresses, version, gateway=None):
     return str(chosen.ip) if chosen else None
 
 
-def annotate(links, wireguard, routes, default_dev):
-    """Add kind corrections, underlay, underlay_mtu, overhead and max_inner_mtu to `links` in place.
+def annotate(links, wireguard, routes, default_dev, owners=None):
+    """Add kind corrections, owner, underlay, underlay_mtu, overhead and max_inner_mtu to `links` in place.
 
     routes: address -> route dict (parsers.route_get) for the addresses named by
-    wireguard_endpoints() and vxlan_addresses(); default_dev: the default route's device.
+    wireguard_endpoints() and vxlan_addresses(); default_dev: the default route's device;
+    owners: tun_owners() (None when /proc could not be read: TUN owners are then null).
     """
-    wireguard = wireguard or {}
+    wireguard, owners = wireguard or {}, owners or {}
     for name, link in links.items():
+        if link["kind"] == "tun":
+            holder = owners.get(name) or {}
+            link["owner"], link["owner_pid"] = holder.get("owner"), holder.get("pid")
+        owner = link.get("owner")
         if name in wireguard or link["kind"] == "wireguard":
-            link["implementation"] = "kernel" if link["kind"] == "wireguard" else "userspace"
+            link["implementation"] = "kernel" if link["kind"] == "wireguard" else WIREGUARD_OWNERS.get(
+                owner, "userspace")
             link["kind"] = "wireguard"
-        elif link["kind"] == "tun" and name.startswith("tailscale"):
-            link["kind"], link["implementation"] = "wireguard", "tailscale"
+        elif link["kind"] == "tun" and (owner in WIREGUARD_OWNERS or (owner is None and name.startswith("tailscale"))):
+            link["kind"], link["implementation"] = "wireguard", WIREGUARD_OWNERS.get(owner, "tailscale")
     for name, link in links.items():
         underlay, family = None, None
         if link["kind"] == "wireguard":
             underlay, family = _wireguard_underlay(wireguard.get(name), links, routes, default_dev)
         elif link["kind"] in TUNNELS:
-            vxlan = link.get("vxlan") or {}
-            address = vxlan.get("remote") or vxlan.get("local")
+            ends = link.get("vxlan") or link.get("endpoints") or {}
+            address = ends.get("remote") or ends.get("local")
             family = _family(address) if address else None
             underlay = link.get("parent") or (routes.get(address) or {}).get("dev")
         elif link["kind"] == "bridge":
@@ -91,6 +140,9 @@ def annotate(links, wireguard, routes, default_dev):
         link["outer_family"] = family
         tunnel = link["kind"] in TUNNELS
         link["overhead"] = encap.overhead(link["kind"], family) if tunnel else 0
+        if is_tunnel(link) and not tunnel:
+            # a TUN whose owner's encapsulation is not known: what it adds, and over what, is not known
+            link["overhead"] = None
         if tunnel and underlay:
             layer = "tailscale" if link.get("implementation") == "tailscale" else link["kind"]
             link["max_inner_mtu"] = encap.inner_mtu(link["underlay_mtu"], [{"kind": layer, "family": family}])
@@ -123,7 +175,10 @@ def chains(links):
         while name and name not in seen:
             seen.add(name)
             link = links[name]
-            chain.append({"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"]})
+            layer = {"interface": name, "kind": link["kind"], "mtu": link["mtu"], "overhead": link["overhead"] or 0}
+            if link.get("owner"):
+                layer["owner"] = link["owner"]
+            chain.append(layer)
             name = link.get("underlay")
         result.append(chain)
     return result

@@ -44,7 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SUITE = "bookworm"
 PACKAGES = ("linux-image-amd64", "initramfs-tools", "systemd-sysv", "udev", "dbus", "openssh-server", "python3",
-            "iproute2", "kmod", "sudo", "procps")
+            "iproute2", "kmod", "sudo", "procps", "wireguard-tools")
 # The guest's starting point: every interface comes up with pfifo_fast, so that what the role
 # sets is visible (Debian's systemd makes fq_codel the default in /usr/lib/sysctl.d/50-default.conf).
 BASELINE_SYSCTL = ("# netpath.mtu's qemu guest: start from the kernel's own default\n"
@@ -145,6 +145,24 @@ def customize(root, pubkey):
     wait_online = root / "etc/systemd/system/systemd-networkd-wait-online.service"
     if not wait_online.exists():
         wait_online.symlink_to("/dev/null")
+
+
+def collections_path():
+    """A directory Ansible finds this checkout in as the collection netpath.mtu."""
+    if (REPO.parent.name, REPO.parent.parent.name) == ("netpath", "ansible_collections"):
+        return REPO.parent.parent.parent
+    root = REPO / ".cache" / "collections"
+    link = root / "ansible_collections" / "netpath" / "mtu"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(REPO)
+    return root
+
+
+def tool(name):
+    """A tool of this Python's environment (ansible-playbook), else from PATH."""
+    local = Path(sys.executable).parent / name
+    return str(local) if local.exists() else shutil.which(name)
 
 
 def free_port():

@@ -14,13 +14,10 @@ Not in pyproject's testpaths (it takes 8 to 10 minutes, most of it the emulated 
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import guest as qemu_guest  # noqa: E402
@@ -30,43 +27,10 @@ REPO = HERE.parents[1]
 PLAYBOOK_TIMEOUT = 600
 
 
-def _collections_path():
-    if (REPO.parent.name, REPO.parent.parent.name) == ("netpath", "ansible_collections"):
-        return REPO.parent.parent.parent
-    root = REPO / ".cache" / "collections"
-    link = root / "ansible_collections" / "netpath" / "mtu"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(REPO)
-    return root
-
-
-def _tool(name):
-    local = Path(sys.executable).parent / name
-    return str(local) if local.exists() else shutil.which(name)
-
-
-@pytest.fixture(scope="module")
-def guest():
-    missing = [t for t in ("qemu-system-x86_64", "mmdebstrap", "mkfs.ext4", "ssh") if not shutil.which(t)]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (apt-get install qemu-system-x86 mmdebstrap)")
-    if os.geteuid() != 0:
-        pytest.skip("needs root (mmdebstrap --mode=root, mkfs.ext4 -d)")
-    if not _tool("ansible-playbook"):
-        pytest.skip("needs ansible-playbook")
-    vm = qemu_guest.Guest(qemu_guest.build())
-    vm.start()
-    try:
-        yield vm
-    finally:
-        vm.stop()
-
-
 def playbook(vm, name, *args, expect_rc=0):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(_collections_path()), ANSIBLE_FORCE_COLOR="0",
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(qemu_guest.collections_path()), ANSIBLE_FORCE_COLOR="0",
                ANSIBLE_NOCOLOR="1", ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_RETRY_FILES_ENABLED="False")
-    argv = [_tool("ansible-playbook"), "-i", str(vm.inventory), str(HERE / name), *args]
+    argv = [qemu_guest.tool("ansible-playbook"), "-i", str(vm.inventory), str(HERE / name), *args]
     started = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=PLAYBOOK_TIMEOUT, check=False)
     print(f"$ {' '.join(argv[1:])}  ({time.monotonic() - started:.1f} s)\n{proc.stdout}{proc.stderr}")

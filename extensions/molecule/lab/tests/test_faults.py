@@ -139,3 +139,20 @@ class TestHealthy:
     def test_a_post_of_a_few_kb_completes(self):
         result = http_post("healthy-a", "http://10.30.0.2:8080/echo", 8000)
         assert result.rc == 0 and result.stdout.strip() == "8000"
+
+
+class TestCniCalico:
+    """A Calico node whose config gives pods 1500 over a 1450 uplink (no CNI daemon runs: its file and veth)."""
+
+    def test_calicos_own_config_gives_pods_1500(self):
+        conflist = json.loads(host("cni-node").file("/etc/cni/net.d/10-calico.conflist").content_string)
+        assert conflist["plugins"][0]["type"] == "calico" and conflist["plugins"][0]["mtu"] == 1500
+
+    def test_the_pod_veth_is_at_1500_and_the_uplink_at_1450(self):
+        assert link("cni-node", "cali5e3a1f0b2c4")["mtu"] == 1500
+        assert link("cni-node", "eth0")["mtu"] == 1450
+
+    def test_a_full_size_pod_packet_reaches_the_node_but_cannot_leave_by_the_uplink(self):
+        assert host("cni-pod").run("ping -M do -s 1472 -c 1 -W 1 10.72.0.1").rc == 0
+        assert host("cni-node").run("ping -M do -s 1472 -c 1 -W 1 10.71.0.2").rc != 0
+        assert host("cni-node").run("ping -M do -s 1422 -c 1 -W 1 10.71.0.2").rc == 0

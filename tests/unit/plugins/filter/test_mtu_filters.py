@@ -24,7 +24,8 @@ def test_inner_mtu(outer, layers, inner):
 
 
 @pytest.mark.parametrize(("outer", "layers", "message"), [
-    (1500, ["vxlam"], "unknown encapsulation 'vxlam'; known: geneve, gre, ipip, ipsec, pppoe, vxlan, wireguard"),
+    (1500, ["vxlam"], "unknown encapsulation 'vxlam'; known: geneve, gre, gretap, ip6gre, "
+     "ip6gretap, ip6tnl, ipip, ipsec, pppoe, sit, vxlan, wireguard"),
     (1500, ["vxlan/ipv5"], "unknown outer family"),
     ("big", ["vxlan"], "the MTU must be a whole number of bytes, 68..65536, got 'big'"),
 ])

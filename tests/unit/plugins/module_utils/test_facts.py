@@ -56,6 +56,14 @@ class ReplayGatherer(gather.Gatherer):
         # captures before this was gathered had no dockerd running
         return self.module.record.get("dockerd_processes", [])
 
+    def list_dir(self, path):
+        # captures before this was gathered listed no directory: as an empty one
+        return self.module.record.get("dirs", {}).get(path, [])
+
+    def tun_processes(self):
+        # captures before this was gathered have no TUN owners: null, as when /proc cannot be read
+        return self.module.record.get("tun_processes", [])
+
     def writable(self, path):
         # captures before this was gathered say nothing: writable, as on a machine's own namespace
         return self.module.record.get("writable", {}).get(path, True)
@@ -79,6 +87,7 @@ EXPECTED = {
     "k3s-agent": [("flannel_over_tunnel", "flannel.1")],
     "co-node": [("docker_mtu_exceeds_uplink", "docker0"), ("missing_mss_clamp", "docker0")],
     "co-router": [],
+    "cni-node": [("mtu_exceeds_underlay", "cali5e3a1f0b2c4")],
     "healthy-a": [],
     "healthy-b": [],
 }
@@ -98,7 +107,7 @@ def test_the_k3s_chain_is_drawn_down_to_the_link():
     assert facts["chains"] == [[
         {"interface": "cni0", "kind": "bridge", "mtu": 1230, "overhead": 0},
         {"interface": "flannel.1", "kind": "vxlan", "mtu": 1230, "overhead": 50},
-        {"interface": "tailscale0", "kind": "wireguard", "mtu": 1280, "overhead": 60},
+        {"interface": "tailscale0", "kind": "wireguard", "mtu": 1280, "overhead": 60, "owner": "wireguard-go"},
         {"interface": "eth0", "kind": "veth", "mtu": 1500, "overhead": 0},
     ]]
     assert facts["flannel"]["iface"] == "tailscale0" and facts["flannel"]["mtu"] == 1230
@@ -106,6 +115,22 @@ def test_the_k3s_chain_is_drawn_down_to_the_link():
     tailscale = facts["interfaces"]["tailscale0"]
     assert (tailscale["underlay"], tailscale["max_inner_mtu"]) == ("eth0", 1440)
     assert tailscale["implementation"] == "userspace"
+    # the lab's tailscale0 is wireguard-go's TUN (a stand-in for Tailscale), and the finding says so
+    assert (tailscale["owner"], tailscale["tun_type"]) == ("wireguard-go", "tun")
+    (finding,) = findings.evaluate(facts, [], "k3s-server")
+    assert finding["evidence"]["carrier_owner"] == "wireguard-go"
+    assert "tailscale0 (wireguard-go)" in finding["explanation"]
+
+
+def test_a_calico_node_wider_than_its_uplink_is_named_from_its_real_file_and_veth():
+    # lab topology cni_calico: Calico's own conflist and a pod veth, no Calico daemon (none can run here)
+    facts, _record = facts_of("cni-node")
+    assert (facts["cni"]["plugin"], facts["cni"]["mtu"], facts["cni"]["mtu_source"]) == ("calico", 1500, "config")
+    assert facts["cni"]["pod_veths"] == {"cali5e3a1f0b2c4": 1500}
+    (finding,) = findings.evaluate(facts, [], "cni-node")
+    assert finding["evidence"]["config"] == "/etc/cni/net.d/10-calico.conflist"
+    assert (finding["evidence"]["uplink"], finding["evidence"]["max_mtu"]) == ("eth0", 1450)
+    assert finding["fix"]["actions"] == [] and "calico-node" in finding["fix"]["manual"]
 
 
 def test_findings_name_values_and_fixes():
