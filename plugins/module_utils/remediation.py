@@ -54,6 +54,8 @@ KEEPALIVE_SECONDS = 25
 # A clamp to the path MTU on forwarded traffic: seed 002's fix that needs no restart. No
 # out-interface: the SYN-ACK that sets the container's MSS leaves by the bridge.
 FORWARD_CLAMP = {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}
+# The chain a clamp goes in for the traffic whose MSS is too large (mss_clamp_exceeds_path).
+CLAMP_CHAINS = {("forwarded",): "FORWARD", ("local",): "OUTPUT", ("forwarded", "local"): "POSTROUTING", (): "FORWARD"}
 
 
 def _role(name, variables):
@@ -78,6 +80,11 @@ def _actions(finding, allow_restart):
                                     "mss_clamp_family": families[0] if len(families) == 1 else "both"})]
     if fid == "missing_mss_clamp":
         return [_role("mss_clamp", dict(FORWARD_CLAMP))]
+    if fid == "mss_clamp_exceeds_path" and isinstance(evidence.get("path_mss"), int):
+        # our clamp at the MSS the path carries, beside the user's rule (TCPMSS only lowers)
+        return [_role("mss_clamp", {"mss_clamp_chain": CLAMP_CHAINS[tuple(sorted(evidence.get("traffic") or []))],
+                                    "mss_clamp_mss": evidence["path_mss"],
+                                    "mss_clamp_family": evidence.get("family") or "ipv4"})]
     if fid == "pmtu_blackhole" and finding.get("severity") != "info":
         if evidence.get("tunnel"):
             return [_role("wireguard_mtu", {"wireguard_mtu_interface": evidence["tunnel"], "wireguard_mtu": "auto"})]
@@ -132,6 +139,11 @@ def _merge(steps, kind, variables):
             current[name] = "both"
         elif name == "wireguard_mtu" and "auto" in (current.get(name), value):
             current[name] = "auto"
+        elif name == "mss_clamp_mss" and isinstance(current.get(name), int):
+            # a measured MSS is more precise than the route's (pmtu); of two, the lower fits both
+            current[name] = min(current[name], value) if isinstance(value, int) else current[name]
+        elif name == "mss_clamp_chain" and current.get(name, value) != value:
+            current[name] = "POSTROUTING"  # the chain both the routed and the host's own SYNs pass
         else:
             current[name] = value
 

@@ -561,8 +561,8 @@ REGISTERED = OneOf([Dict({"results": List(REGISTERED_RESULT, nullable=True)}), L
 
 # Ids whose findings always concern one interface.
 INTERFACE_FINDINGS = ("mtu_exceeds_underlay", "flannel_over_tunnel", "double_encapsulation",
-                      "docker_mtu_exceeds_uplink", "missing_mss_clamp", "rp_filter_strict", "fifo_qdisc",
-                      "wireguard_stale_handshake", "wireguard_no_keepalive")
+                      "docker_mtu_exceeds_uplink", "missing_mss_clamp", "mss_clamp_exceeds_path", "rp_filter_strict",
+                      "fifo_qdisc", "wireguard_stale_handshake", "wireguard_no_keepalive")
 
 
 def _finding_case(evidence=None):
@@ -581,6 +581,9 @@ FINDING_CASES.update({
     "udp_buffer_errors": Dict({"evidence": Dict({"read_only": List(Str())})}),
     "docker_mtu_exceeds_uplink": _finding_case({"uplink_mtu": _mtu("", nullable=True)}),
     "wireguard_no_keepalive": _finding_case({"mtu": Int(nullable=True)}),
+    "mss_clamp_exceeds_path": _finding_case({"path_mss": Int(nullable=True, minimum=0),
+                                             "traffic": List(Str(choices=("forwarded", "local"))),
+                                             "family": Str(choices=FAMILIES)}),
 })
 
 FINDING = Dict({

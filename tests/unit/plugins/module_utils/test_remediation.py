@@ -113,6 +113,8 @@ SAMPLES = [
     ("docker_mtu_exceeds_uplink", "error", "docker0", {"uplink_mtu": 1450}),
     ("docker_mtu_exceeds_uplink", "info", "docker0", {"uplink_mtu": 1450, "daemon_mtu": 1450}),
     ("missing_mss_clamp", "warning", "docker0", {"bridge": "docker0"}),
+    ("mss_clamp_exceeds_path", "error", "eth0", {"path_mss": 1410, "family": "ipv4", "traffic": ["forwarded"]}),
+    ("mss_clamp_exceeds_path", "warning", "eth0", {"path_mss": 1340, "family": "ipv6", "traffic": ["local"]}),
     ("icmp_too_big_blocked", "error", None, {"families": ["ipv4"]}),
     ("icmp_too_big_blocked", "error", None, {"families": ["ipv4", "ipv6"]}),
     ("rp_filter_strict", "warning", "eth0", {"interface": "eth0"}),
@@ -210,3 +212,16 @@ def test_every_variable_a_fix_names_is_declared():
                 undeclared = set(action["vars"]) - declared(action)
                 assert not undeclared, "%s: %s names %s, not in its argument spec" % (
                     sample[0], action.get("role") or action.get("module"), sorted(undeclared))
+
+
+def test_a_measured_mss_wins_over_a_clamp_to_pmtu_and_the_lower_of_two():
+    def f(fid, interface, **evidence):
+        return findings.finding(fid, "error", interface, evidence, "why")
+    hole = f("pmtu_blackhole", "eth0", pmtu=1450, recommended_mss=1410)
+    wrong = f("mss_clamp_exceeds_path", "eth0", path_mss=1410, family="ipv4", traffic=["forwarded"])
+    for order in ([hole, wrong], [wrong, hole]):
+        assert remediation.plan(order)["steps"]["mss_clamp"] == {
+            "mss_clamp_chain": "FORWARD", "mss_clamp_mss": 1410, "mss_clamp_family": "ipv4"}
+    narrower = f("mss_clamp_exceeds_path", "eth1", path_mss=1360, family="ipv4", traffic=["local"])
+    step = remediation.plan([wrong, narrower])["steps"]["mss_clamp"]
+    assert (step["mss_clamp_mss"], step["mss_clamp_chain"]) == (1360, "POSTROUTING")
