@@ -81,6 +81,13 @@ class RecordingGatherer(gather.Gatherer):
         self.module.record["exists"][path] = found
         return found
 
+    def listdir(self, path):
+        proc = docker.exec_in(self.module.host, ["ls", "-1A", path], check=False)
+        names = sorted(proc.stdout.split("\n")) if proc.returncode == 0 else []
+        names = [n for n in names if n]
+        self.module.record.setdefault("listdir", {})[path] = names
+        return names
+
     def writable(self, path):
         found = docker.exec_in(self.module.host, ["test", "-w", path], check=False).returncode == 0
         self.module.record.setdefault("writable", {})[path] = found

@@ -395,6 +395,12 @@ INTERFACE = Dict({
     "max_mtu": _mtu("largest MTU the driver takes", nullable=True),
     "implementation": Str("WireGuard only: kernel, userspace or tailscale", nullable=True),
     "underlay": Str("tunnels and bridges: the interface outer packets leave by", nullable=True, ref="interfaces"),
+    "managed_by": Dict({
+        "manager": Str(choices=("networkd", "networkmanager", "netplan", "ifupdown", "none")),
+        "file": Str("where it is configured", nullable=True), "mtu": _mtu("the MTU configured there", nullable=True),
+        "dhcp": Bool("IPv4 from DHCP"), "dhcp_sets_mtu": Bool("DHCP may set the MTU"),
+        "running": Bool("the manager runs"),
+    }, "managers part: who configures it", nullable=True),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),
     "outer_family": Int("IP version of the outer header", nullable=True, choices=(4, 6)),
     "overhead": Int("bytes the encapsulation adds (module_utils/encap.py)", nullable=True, minimum=0,

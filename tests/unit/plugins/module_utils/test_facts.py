@@ -48,6 +48,10 @@ class ReplayGatherer(gather.Gatherer):
         # captures before this was gathered had no dockerd running
         return self.module.record.get("dockerd_processes", [])
 
+    def listdir(self, path):
+        # captures before the managers part was gathered listed no directory
+        return self.module.record.get("listdir", {}).get(path, [])
+
     def writable(self, path):
         # captures before this was gathered say nothing: writable, as on a machine's own namespace
         return self.module.record.get("writable", {}).get(path, True)
