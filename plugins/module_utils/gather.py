@@ -281,7 +281,6 @@ class Gatherer:
                 "no_route": dict((t, why) for t, (route, why) in found.items() if route is None),
                 "rules": rules}
 
-
     def _texts(self, paths):
         found = {}
         for path in paths:
