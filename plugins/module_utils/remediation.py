@@ -23,8 +23,10 @@ from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN
 # Applied in this order on a host: what cannot interrupt anything first (kernel settings, a
 # clamp, accepting too-big messages), then MTUs changed live, then what a restart carries.
 # A plan's step is named after its role; "sysctl" gathers the ansible.posix.sysctl actions.
-ORDER = ("sysctl", "mss_clamp", "wireguard_mtu", "docker_mtu", "qdisc", "flannel_iface")
+ORDER = ("sysctl", "mss_clamp", "link_mtu", "wireguard_mtu", "docker_mtu", "qdisc", "flannel_iface")
 SYSCTL_MODULE = "ansible.posix.sysctl"
+# A link's MTU, set live and written where the link's manager keeps it ("link_mtu" gathers them).
+LINK_MTU_MODULE = "netpath.mtu.link_mtu"
 ROLE_PREFIX = "netpath.mtu."
 
 # What to do where no role of ours fixes a finding.
@@ -34,8 +36,9 @@ MANUAL = {
                        "the tunnel's UDP from connection tracking",
     "double_encapsulation": "bind the inner tunnel to a link where both ends reach each other directly "
                             "(for flannel over a tunnel: the flannel_iface role)",
-    "mtu_exceeds_underlay": "lower this interface's MTU to its underlay's in the tool that makes it (the module "
-                            "netpath.mtu.link_mtu sets it live until that tool sets it again)",
+    "mtu_exceeds_underlay": "lower this interface's MTU to what its underlay carries in the tool that makes it "
+                            "(the module netpath.mtu.link_mtu sets it live, and with persist where its network "
+                            "manager keeps it)",
     "udp_buffer_errors": "raise net.core.rmem_max and wmem_max on the machine that hosts this network "
                          "namespace (a container cannot set them)",
     "wireguard_stale_handshake": "check that the endpoint is reachable over UDP, that the keys match, and that "
@@ -91,6 +94,11 @@ def _actions(finding, allow_restart):
         return [_role("mss_clamp", dict(FORWARD_CLAMP))]
     if fid == "mtu_exceeds_underlay" and evidence.get("kind") == "wireguard":
         return [_role("wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu": "auto"})]
+    if fid == "mtu_exceeds_underlay" and isinstance(evidence.get("max_inner_mtu"), int):
+        # set live and kept by the link's manager (persist=auto fails on a link nothing manages:
+        # remediate then sets it live only and says so)
+        return [{"module": LINK_MTU_MODULE, "vars": {"name": iface, "mtu": evidence["max_inner_mtu"],
+                                                     "persist": "auto"}}]
     if fid == "wireguard_no_keepalive":
         # the keepalive only: the MTU stays what it is (a black hole's finding asks for auto);
         # the role takes IPv6's minimum and up, a smaller tunnel gets sized from its path
@@ -127,6 +135,8 @@ def _step(action):
     """(plan step, its variables) of one action."""
     if action.get("module") == SYSCTL_MODULE:
         return "sysctl", {action["vars"]["name"]: action["vars"]["value"]}
+    if action.get("module") == LINK_MTU_MODULE:
+        return "link_mtu", {action["vars"]["name"]: action["vars"]["mtu"]}
     return action["role"][len(ROLE_PREFIX):], action["vars"]
 
 

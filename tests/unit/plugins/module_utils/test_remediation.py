@@ -139,7 +139,9 @@ def reported(sample):
 def steps_of(actions):
     steps = {}
     for action in actions:
-        if "module" in action:
+        if action.get("module") == "netpath.mtu.link_mtu":
+            steps.setdefault("link_mtu", {})[action["vars"]["name"]] = action["vars"]["mtu"]
+        elif "module" in action:
             steps.setdefault("sysctl", {})[action["vars"]["name"]] = action["vars"]["value"]
         else:
             steps.setdefault(action["role"].split(".")[-1], {}).update(action["vars"])
@@ -170,9 +172,14 @@ def test_the_fixes_that_used_to_differ():
     # conntrack drops: a human's, in the report as in remediate
     conntrack = reported(("conntrack_drops", "warning", None, {"drop": 3}))["fix"]
     assert conntrack["actions"] == [] and "nf_conntrack_max" in conntrack["manual"]
-    # an interface that is no tunnel of ours: no module that its maker would undo
+    # an interface that is no tunnel of ours: link_mtu where its manager keeps it (persist=auto
+    # refuses a link nothing manages, so its maker cannot undo the fix behind our back)
     vxlan = reported(SAMPLES[4])["fix"]
-    assert vxlan["actions"] == [] and "netpath.mtu.link_mtu" in vxlan["manual"]
+    assert vxlan["actions"] == [{"module": "netpath.mtu.link_mtu",
+                                 "vars": {"name": "vxlan0", "mtu": 1400, "persist": "auto"}}]
+    assert remediation.plan([reported(SAMPLES[4])])["steps"] == {"link_mtu": {"vxlan0": 1400}}
+    unknown = reported(("mtu_exceeds_underlay", "error", "vxlan0", {"kind": "vxlan"}))["fix"]
+    assert unknown["actions"] == [] and "netpath.mtu.link_mtu" in unknown["manual"]
 
 
 def argument_spec_of(module):
