@@ -312,10 +312,12 @@ class Gatherer:
         seen = {"networkd_files": self._texts(networkd), "netplan_files": self._texts(netplan),
                 "ifupdown_files": ifupdown, "dhclient_conf": self._texts([link_managers.DHCLIENT_CONF]).get(
                     link_managers.DHCLIENT_CONF, "")}
-        # networkctl answers only while systemd-networkd runs; nmcli says whether NetworkManager does
-        listing = self._tool("networkctl", ["--json=short", "list"])
+        # networkctl answers from networkd's state files even after networkd stopped: systemd says
+        # whether it runs; nmcli says whether NetworkManager does
+        seen["networkd_running"] = self._tool("systemctl", ["is-active", "--quiet", "systemd-networkd.service"]) \
+            is not None
+        listing = self._tool("networkctl", ["--json=short", "list"]) if seen["networkd_running"] else None
         seen["networkctl"] = link_managers.networkctl_links(listing) if listing else None
-        seen["networkd_running"] = listing is not None
         state = self._tool("nmcli", ["-t", "-f", "RUNNING", "general"])
         seen["nm_running"] = (state or "").strip() == "running"
         result = {}
