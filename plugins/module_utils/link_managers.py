@@ -122,7 +122,9 @@ def networkctl_links(text):
     links = {}
     for item in data.get("Interfaces") or []:
         if isinstance(item, dict) and item.get("Name"):
-            links[item["Name"]] = {"network_file": item.get("NetworkFile"), "setup_state": item.get("SetupState")}
+            # systemd 252 (Debian 12) calls the setup state AdministrativeState, later ones SetupState
+            links[item["Name"]] = {"network_file": item.get("NetworkFile"),
+                                   "setup_state": item.get("SetupState") or item.get("AdministrativeState")}
     return links
 
 
