@@ -359,8 +359,9 @@ def _networkd(seen, path, running):
     dropins = sorted((p for p in files if p.startswith(path + ".d/") and p.endswith(".conf")),
                      key=lambda p: p.rsplit("/", 1)[1])
     settings = networkd_settings(files.get(path, ""), [files[p] for p in dropins])
-    return _managed("networkd", path, settings["mtu"], settings["dhcp"], settings["dhcp"] and settings["use_mtu"],
-                    running, dropins=dropins)
+    # networkd ignores UseMTU= where MTUBytes= is set (systemd.network(5))
+    return _managed("networkd", path, settings["mtu"], settings["dhcp"],
+                    settings["dhcp"] and settings["use_mtu"] and settings["mtu"] is None, running, dropins=dropins)
 
 
 def _managed(manager, path, mtu, dhcp, dhcp_sets_mtu, running, **extra):

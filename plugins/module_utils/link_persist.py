@@ -197,7 +197,9 @@ def nm_plan(name, mtu, managed):
 
 def dhcp_warning(name, managed, backend, ignore_dhcp):
     """What to tell the user when DHCP may set the MTU over the persisted one."""
-    if not (managed or {}).get("dhcp_sets_mtu") or backend == "networkmanager":
+    # NetworkManager and networkd ignore the DHCP MTU once the MTU we write is set (nmcli's
+    # setting, networkd's MTUBytes= in the drop-in)
+    if not (managed or {}).get("dhcp_sets_mtu") or backend in ("networkmanager", "networkd"):
         return None
     if ignore_dhcp or (backend == "ifupdown" and managed.get("dhcp")):
         return None

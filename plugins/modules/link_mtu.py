@@ -89,7 +89,8 @@ options:
         server offers (option 26), V(keep) leaves it so and warns that the next lease replaces
         the persisted MTU; V(ignore) tells the manager to ignore the DHCP MTU for this link
         only (networkd C(UseMTU=no), netplan C(dhcp4-overrides.use-mtu), dhclient
-        C(supersede)). NetworkManager ignores it by itself once the connection sets an MTU.
+        C(supersede)). NetworkManager ignores it by itself once the connection sets an MTU,
+        and systemd-networkd once C(MTUBytes=) is set, which its drop-in does.
     type: str
     choices: [keep, ignore]
     default: keep
@@ -288,7 +289,8 @@ def persist_plan(module, ip, name, mtu):
     except link_persist.PersistError as exc:
         module.fail_json(msg=str(exc), managed_by=mine)
     plan["dhcp_warning"] = link_persist.dhcp_warning(name, mine, backend, ignore)
-    plan["dhcp_sets_mtu"] = bool(mine.get("dhcp_sets_mtu")) and not ignore and backend != "networkmanager"
+    plan["dhcp_sets_mtu"] = bool(mine.get("dhcp_sets_mtu")) and not ignore and backend not in ("networkmanager",
+                                                                                                "networkd")
     return plan
 
 

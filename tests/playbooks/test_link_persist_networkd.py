@@ -3,8 +3,8 @@ systemd, which ships networkd, booted as PID 1) joined by a veth cable: one take
 DHCP, the other is the DHCP server (networkd's own) and offers MTU 1500 in option 26.
 
 mtu_facts names networkd, its .network file and that DHCP sets the MTU; check mode changes
-nothing (MTU and files read before and after); persist=auto writes the drop-in and warns about
-DHCP, persist_dhcp=ignore adds UseMTU=no, a second run changes nothing; a DHCP renewal
+nothing (MTU and files read before and after); persist=auto writes the drop-in, whose MTUBytes=
+networkd keeps over the DHCP MTU; persist_dhcp=ignore adds UseMTU=no, a second run changes nothing; a DHCP renewal
 (`networkctl reconfigure`) and a reboot (`docker restart`, the cable plugged again at 1500) leave
 the persisted MTU; auto fails on an interface nothing manages and when networkd is stopped,
 changing nothing. Run it under the lab lock: flock /tmp/netpath-lab.lock pytest tests/playbooks.
@@ -30,8 +30,8 @@ HOST = "netpath-persist-networkd"
 SERVER = "netpath-persist-dhcp"
 NETWORK = "/etc/systemd/network/20-eth5.network"
 DROPIN = "/etc/systemd/network/20-eth5.network.d/90-netpath-mtu.conf"
-# the user's file: DHCP, and the DHCP server's MTU taken (UseMTU=yes)
-NETWORK_TEXT = "[Match]\nName=eth5\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseMTU=yes\n\n[Link]\nMTUBytes=1500\n"
+# the user's file: DHCP, and the DHCP server's MTU taken (UseMTU=yes, no MTUBytes= of its own)
+NETWORK_TEXT = "[Match]\nName=eth5\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseMTU=yes\n"
 # a DHCP server (networkd's own) that offers MTU 1500 in option 26
 SERVER_TEXT = ("[Match]\nName=srv0\n\n[Network]\nAddress=10.98.0.1/24\nDHCPServer=yes\n\n[DHCPServer]\n"
                "PoolOffset=100\nPoolSize=20\nEmitDNS=no\nEmitRouter=no\nSendOption=26:uint16:1500\n")
@@ -137,12 +137,11 @@ def renew():
 def test_networkd_persist_end_to_end(host):
     facts = module("netpath.mtu.mtu_facts", {"gather_subset": ["interfaces", "managers"]})
     managed = facts["ansible_facts"]["netpath_mtu"]["interfaces"]["eth5"]["managed_by"]
-    assert (managed["manager"], managed["file"], managed["mtu"], managed["running"]) == ("networkd", NETWORK, 1500,
+    assert (managed["manager"], managed["file"], managed["mtu"], managed["running"]) == ("networkd", NETWORK, None,
                                                                                          True)
     assert (managed["dhcp"], managed["dhcp_sets_mtu"]) == (True, True)
     assert facts["ansible_facts"]["netpath_mtu"]["interfaces"]["lo"]["managed_by"]["manager"] == "none"
     listing = sh("networkctl", "--json=short", "list").stdout
-    print("networkctl --json=short list:", listing)
     assert lm.networkctl_links(listing)["eth5"] == {"network_file": NETWORK, "setup_state": "configured"}
 
     before = state()
@@ -151,17 +150,18 @@ def test_networkd_persist_end_to_end(host):
     assert "MTUBytes=1400" in checked["diff"][1]["after"]
     assert state() == before  # check mode: nothing set, nothing written
 
+    # networkd ignores UseMTU= once MTUBytes= is set (systemd.network(5)): the drop-in alone keeps
+    # 1400 through a renewal whose server offers 1500, and there is nothing to warn about
     kept = module("netpath.mtu.link_mtu", {"name": "eth5", "mtu": 1400, "persist": "auto"})
-    assert kept["changed"] and kept["persisted"]["dhcp_sets_mtu"]
-    assert any("persist_dhcp=ignore" in w for w in kept["warnings"])
+    assert kept["changed"] and not kept["persisted"]["dhcp_sets_mtu"] and not kept.get("warnings")
     assert mtu("eth5") == 1400
     renew()
-    dhcp_after_keep = mtu("eth5")  # what the warning is about: the server's 1500 over the drop-in's 1400
+    assert mtu("eth5") == 1400, "after a renewal, UseMTU=yes and the drop-in's MTUBytes=1400"
 
     done = module("netpath.mtu.link_mtu", {"name": "eth5", "mtu": 1400, "persist": "auto",
                                            "persist_dhcp": "ignore"})
     assert done["persisted"] == {"backend": "networkd", "where": DROPIN, "changed": True, "dhcp_sets_mtu": False,
-                                 "notes": []}
+                                 "notes": []}  # UseMTU=no added for good measure
     assert mtu("eth5") == 1400
     assert "MTUBytes=1400" in sh("cat", DROPIN).stdout and "UseMTU=no" in sh("cat", DROPIN).stdout
     assert sh("cat", NETWORK).stdout == NETWORK_TEXT  # the user's file is never edited
@@ -178,7 +178,6 @@ def test_networkd_persist_end_to_end(host):
     plug_in()
     wait_for("a DHCP lease after the reboot", leased)
     wait_for("networkd to set eth5's MTU after the reboot", lambda: mtu("eth5") == 1400)
-    print(f"MTU after a renewal with persist_dhcp=keep: {dhcp_after_keep}")
 
 
 def test_auto_refuses_what_it_cannot_keep(host):

@@ -70,8 +70,9 @@ def test_networkd_match_drop_ins_and_use_mtu():
     assert lm.networkd_file_for(files, "wg0") is None
     seen = {"networkd_files": files, "networkd_running": False}
     managed = lm.owner("eth0", seen)
+    # UseMTU=yes, but the drop-in's MTUBytes= wins (networkd ignores UseMTU= then)
     assert managed == {"manager": "networkd", "file": "/etc/systemd/network/20-wired.network", "mtu": 1400,
-                       "dhcp": True, "dhcp_sets_mtu": True, "running": False,
+                       "dhcp": True, "dhcp_sets_mtu": False, "running": False,
                        "dropins": ["/etc/systemd/network/20-wired.network.d/90-netpath-mtu.conf"]}
     assert not lm.networkd_settings(main.replace("UseMTU=yes", "UseMTU=no"))["use_mtu"]
     assert not lm.networkd_settings("[Network]\nDHCP=yes\n")["use_mtu"]  # networkd's default
@@ -99,3 +100,16 @@ def test_nmcli_terse_escapes_and_the_dhcp_rule():
 
 def test_nothing_manages_an_interface_nobody_names():
     assert lm.owner("veth0", {})["manager"] == "none"
+
+
+def test_networkd_without_mtubytes_takes_the_dhcp_mtu():
+    files = {"/etc/systemd/network/20-wired.network": text("20-wired.network")}
+    assert lm.owner("eth0", {"networkd_files": files})["dhcp_sets_mtu"] is True
+
+
+def test_networkctl_json_of_systemd_252():
+    """Debian 12's networkctl calls the setup state AdministrativeState (captured in the lab)."""
+    listing = (FIXTURES / "networkctl-list.json").read_text()
+    assert lm.networkctl_links(listing) == {
+        "lo": {"network_file": None, "setup_state": "unmanaged"},
+        "eth5": {"network_file": "/etc/systemd/network/20-eth5.network", "setup_state": "configured"}}

@@ -104,7 +104,9 @@ def test_networkmanager_modify_and_reapply_only_when_it_differs():
 
 
 def test_the_dhcp_warning():
-    eth0 = managed("networkd", dhcp=True, dhcp_sets_mtu=True)
-    assert "persist_dhcp=ignore" in lp.dhcp_warning("eth0", eth0, "networkd", False)
-    assert lp.dhcp_warning("eth0", eth0, "networkd", True) is None
-    assert lp.dhcp_warning("eth0", managed("networkd", dhcp=True), "networkd", False) is None
+    eth0 = managed("netplan", dhcp=True, dhcp_sets_mtu=True)
+    assert "persist_dhcp=ignore" in lp.dhcp_warning("eth0", eth0, "netplan", False)
+    assert lp.dhcp_warning("eth0", eth0, "netplan", True) is None
+    assert lp.dhcp_warning("eth0", managed("netplan", dhcp=True), "netplan", False) is None
+    # networkd ignores UseMTU= once MTUBytes= is set, which the drop-in does
+    assert lp.dhcp_warning("eth0", managed("networkd", dhcp=True, dhcp_sets_mtu=True), "networkd", False) is None
