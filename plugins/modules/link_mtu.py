@@ -289,8 +289,9 @@ def persist_plan(module, ip, name, mtu):
     except link_persist.PersistError as exc:
         module.fail_json(msg=str(exc), managed_by=mine)
     plan["dhcp_warning"] = link_persist.dhcp_warning(name, mine, backend, ignore)
-    plan["dhcp_sets_mtu"] = bool(mine.get("dhcp_sets_mtu")) and not ignore and backend not in ("networkmanager",
-                                                                                                "networkd")
+    # NetworkManager and networkd take no DHCP MTU once the MTU written here is set
+    plan["dhcp_sets_mtu"] = bool(mine.get("dhcp_sets_mtu")) and not ignore and \
+        backend not in ("networkmanager", "networkd")
     return plan
 
 
