@@ -13,7 +13,8 @@ description:
     findings, errors first.
   - "The ids are stable: V(pmtu_blackhole), V(mtu_exceeds_underlay), V(double_encapsulation),
     V(flannel_over_tunnel), V(docker_mtu_exceeds_uplink), V(missing_mss_clamp),
-    V(icmp_too_big_blocked), V(rp_filter_strict), V(softirq_single_core), V(udp_buffer_errors),
+    V(mss_clamp_exceeds_path), V(icmp_too_big_blocked), V(rp_filter_strict), V(softirq_single_core),
+    V(udp_buffer_errors),
     V(conntrack_drops), V(fifo_qdisc), V(wireguard_stale_handshake), V(wireguard_no_keepalive)."
   - "The facts and probes are checked first against their shapes (docs/schema.md in the
     collection): a field that does not fit fails the filter naming its path and what was expected,

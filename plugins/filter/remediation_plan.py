@@ -74,7 +74,8 @@ RETURN = r"""
 _value:
   description:
     - C(steps) (role -> its variables, in the order to apply, merged from the actions of each finding's
-      C(fix); C(sysctl) maps sysctl names to values, from the C(ansible.posix.sysctl) actions),
+      C(fix); C(sysctl) maps sysctl names to values, from the C(ansible.posix.sysctl) actions; C(link_mtu)
+      maps interfaces to MTUs, from the M(netpath.mtu.link_mtu) actions, applied with C(persist=auto)),
       C(covers) (fix -> the findings it answers, as C(id@interface)), C(manual) (findings that need a human,
       each with C(finding) and C(what)), C(left) (findings the user left out).
     - C(side_effects) (added in 0.2.0) lists every change the steps make to the host, one sentence

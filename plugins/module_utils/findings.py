@@ -294,6 +294,90 @@ def missing_mss_clamp(facts, probes):
             discovery manages.""") % values, idle=down)
 
 
+# Which netfilter hooks see the SYNs towards a destination: the host's own connections pass
+# output and postrouting, the ones it routes forward and postrouting.
+TRAFFIC_HOOKS = {"local": ("output", "postrouting"), "forwarded": ("forward", "postrouting")}
+TCP_IP_HEADERS = {"ipv4": 40, "ipv6": 60}
+
+
+def _family(probe):
+    if probe.get("family") in TCP_IP_HEADERS:
+        return probe["family"]
+    return "ipv6" if ":" in str(probe.get("address") or probe.get("dest") or "") else "ipv4"
+
+
+def clamp_mss(rule, family, route_mtu):
+    """The MSS a clamp rule gives a SYN on a route of `route_mtu`; None when it cannot be told."""
+    if rule.get("clamp_to_pmtu"):
+        return route_mtu - TCP_IP_HEADERS[family] if isinstance(route_mtu, int) else None
+    return rule.get("mss")
+
+
+def clamps_towards(rules, family, interface, hooks):
+    """The clamp rules that every SYN of `family` leaving by `interface` through `hooks` meets.
+
+    A rule with conditions (other matches, flags that miss SYN-ACKs) or behind a rule that can end
+    the chain may not see the SYN, so it is left out rather than trusted.
+    """
+    return [rule for rule in rules if rule.get("hook") in hooks and rule.get("family") in (family, "both")
+            and rule.get("out_interface") in (None, interface) and not rule.get("conditions")
+            and not rule.get("shadowed")]
+
+
+def _forwarding(sysctl, family):
+    key = "net.ipv4.ip_forward" if family == "ipv4" else "net.ipv6.conf.all.forwarding"
+    return sysctl.get(key, 1) if sysctl else 1  # not gathered: the FORWARD rules may matter
+
+
+def _clamp_excess(facts, probe):
+    """(path MSS, evidence) when the clamp rules give SYNs towards the probed destination a larger MSS."""
+    family = _family(probe)
+    path_mss = probe["pmtu"] - TCP_IP_HEADERS[family]
+    traffic, given = [], []
+    for kind, hooks in sorted(TRAFFIC_HOOKS.items()):
+        if kind == "forwarded" and not _forwarding(facts.get("sysctl"), family):
+            continue
+        rules = clamps_towards(facts.get("mss_clamp") or [], family, probe.get("interface"), hooks)
+        values = [(clamp_mss(rule, family, probe.get("route_mtu")), rule) for rule in rules]
+        values = [(mss, rule) for mss, rule in values if mss is not None]
+        # TCPMSS never raises an MSS (xt_TCPMSS): the lowest rule a SYN meets decides
+        if values and min(mss for mss, _rule in values) > path_mss:
+            traffic.append(kind)
+            given += [{"rule": rule["rule"], "chain": rule["chain"], "backend": rule.get("backend"),
+                       "mss": mss, "from": "clamp-to-pmtu, route MTU %s" % probe.get("route_mtu")
+                       if rule.get("clamp_to_pmtu") else "set-mss"} for mss, rule in values]
+    if not traffic:
+        return None
+    unique = []
+    for item in given:
+        if item not in unique:
+            unique.append(item)
+    return path_mss, {"interface": probe.get("interface"), "dest": probe.get("address") or probe.get("dest"),
+                      "family": family, "pmtu": probe["pmtu"], "route_mtu": probe.get("route_mtu"),
+                      "path_mss": path_mss, "clamp_mss": min(item["mss"] for item in unique),
+                      "traffic": traffic, "rules": unique, "blackhole": bool(probe.get("blackhole"))}
+
+
+def mss_clamp_exceeds_path(facts, probes):
+    worst = {}
+    for probe in probes:
+        if not isinstance(probe.get("pmtu"), int) or not probe.get("interface"):
+            continue
+        excess = _clamp_excess(facts, probe)
+        if excess and (probe["interface"] not in worst or excess[0] < worst[probe["interface"]][0]):
+            worst[probe["interface"]] = excess
+    for name, (path_mss, evidence) in sorted(worst.items()):
+        yield finding("mss_clamp_exceeds_path", "error" if evidence["blackhole"] else "warning", name, evidence, """
+            A TCPMSS clamp is there, but it gives SYNs towards %(dest)s by %(name)s an MSS of %(clamp)d (%(rules)s)
+            while the measured path carries %(pmtu)d-byte packets, an MSS of %(path)d. TCP still sends segments
+            that do not fit, so bulk transfers stall%(hole)s as if there were no clamp. A clamp at %(path)d
+            fixes it; TCPMSS only ever lowers an MSS, so the rule there may stay.""" % {
+            "dest": evidence["dest"], "name": name, "clamp": evidence["clamp_mss"], "pmtu": evidence["pmtu"],
+            "path": path_mss, "hole": " (the path drops them without a too-big message)" if evidence["blackhole"]
+            else " wherever the too-big messages do not come back",
+            "rules": "; ".join("%s gives %d" % (r["from"], r["mss"]) for r in evidence["rules"])})
+
+
 def icmp_too_big_blocked(facts, probes):
     filtering = facts.get("icmp_filtering") or {}
     rules = filtering.get("rules") or []
@@ -472,8 +556,8 @@ def wireguard_no_keepalive(facts, probes):
 
 
 RULES = (pmtu_blackhole, mtu_exceeds_underlay, flannel_over_tunnel, double_encapsulation, docker_mtu_exceeds_uplink,
-         missing_mss_clamp, icmp_too_big_blocked, rp_filter_strict, softirq_single_core, udp_buffer_errors,
-         conntrack_drops, fifo_qdisc, wireguard_stale_handshake, wireguard_no_keepalive)
+         missing_mss_clamp, mss_clamp_exceeds_path, icmp_too_big_blocked, rp_filter_strict, softirq_single_core,
+         udp_buffer_errors, conntrack_drops, fifo_qdisc, wireguard_stale_handshake, wireguard_no_keepalive)
 IDS = tuple(rule.__name__ for rule in RULES)
 
 

@@ -8,15 +8,24 @@ topology.py) or raises Unavailable with the reason. Commands run through the mod
 run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
 """
 
+import fnmatch
 import os
+import re
 import socket
 import time
 
-from ansible_collections.netpath.mtu.plugins.module_utils import cni, docker_mtu, limits, parsers, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import (
+    cni,
+    docker_mtu,
+    limits,
+    link_managers,
+    parsers,
+    topology,
+)
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
-         "wireguard", "counters", "conntrack", "softirq", "routes", "cni")
+         "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers")
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
@@ -131,6 +140,13 @@ class Gatherer:
             except OSError:
                 continue
         return found
+
+    def listdir(self, path):
+        """The names in a directory, none when it is not there or cannot be read."""
+        try:
+            return self.list_dir(path)
+        except Unavailable:
+            return []
 
     def writable(self, path):
         """Whether the file has its owner's write bit: /proc/sys shows settings that this network
@@ -357,6 +373,76 @@ class Gatherer:
             found[name] = route
         return found
 
+    def _texts(self, paths):
+        found = {}
+        for path in paths:
+            if not self.exists(path):
+                continue
+            try:
+                found[path] = self.read(path)
+            except Unavailable:
+                continue
+        return found
+
+    def _tool(self, tool, args):
+        try:
+            return self.run(tool, args)
+        except Unavailable:
+            return None
+
+    def managers(self, links):
+        """Each interface's managed_by (link_managers.owner) and which managers run."""
+        networkd = []
+        for directory in link_managers.NETWORKD_DIRS:
+            for entry in self.listdir(directory):
+                if entry.endswith(".network"):
+                    networkd.append("%s/%s" % (directory, entry))
+                    dropins = "%s/%s.d" % (directory, entry)
+                    networkd += ["%s/%s" % (dropins, c) for c in self.listdir(dropins) if c.endswith(".conf")]
+        netplan = ["%s/%s" % (d, e) for d in link_managers.NETPLAN_DIRS for e in self.listdir(d) if e.endswith(".yaml")]
+        ifupdown = self._ifupdown_files()
+        seen = {"networkd_files": self._texts(networkd), "netplan_files": self._texts(netplan),
+                "ifupdown_files": ifupdown, "dhclient_conf": self._texts([link_managers.DHCLIENT_CONF]).get(
+                    link_managers.DHCLIENT_CONF, "")}
+        # networkctl answers from networkd's state files even after networkd stopped: systemd says
+        # whether it runs; nmcli says whether NetworkManager does
+        seen["networkd_running"] = self._tool("systemctl", ["is-active", "--quiet", "systemd-networkd.service"]) \
+            is not None
+        listing = self._tool("networkctl", ["--json=short", "list"]) if seen["networkd_running"] else None
+        seen["networkctl"] = link_managers.networkctl_links(listing) if listing else None
+        state = self._tool("nmcli", ["-t", "-f", "RUNNING", "general"])
+        seen["nm_running"] = (state or "").strip() == "running"
+        result = {}
+        for name in sorted(links):
+            seen["nm"] = self._nm_connection(name) if seen["nm_running"] else None
+            result[name] = link_managers.owner(name, seen)
+        return {"running": {"networkd": seen["networkd_running"], "networkmanager": seen["nm_running"]},
+                "interfaces": result}
+
+    def _nm_connection(self, name):
+        device = self._tool("nmcli", ["-t", "-f", "GENERAL.CONNECTION,GENERAL.STATE", "device", "show", name])
+        fields = link_managers.nmcli_fields(device or "")
+        if not fields.get("GENERAL.CONNECTION"):
+            return None
+        connection = self._tool("nmcli", ["-t", "-f", "connection.type,connection.filename,ipv4.method,"
+                                          + ",".join(sorted(set(link_managers.NM_MTU_SETTING.values()))),
+                                          "connection", "show", fields["GENERAL.CONNECTION"]])
+        return link_managers.nm_connection(fields, link_managers.nmcli_fields(connection or ""))
+
+    def _ifupdown_files(self):
+        """/etc/network/interfaces and the files it sources (one level, as Debian's default does)."""
+        files = self._texts([link_managers.INTERFACES_FILE])
+        for stanza in link_managers.ifupdown_stanzas(files.get(link_managers.INTERFACES_FILE, "")):
+            if "source" not in stanza:
+                continue
+            pattern = stanza["source"]
+            directory = pattern if stanza["directory"] else pattern.rsplit("/", 1)[0]
+            glob = "*" if stanza["directory"] else pattern.rsplit("/", 1)[1]
+            names = [n for n in self.listdir(directory) if fnmatch.fnmatchcase(n, glob)
+                     and (not stanza["directory"] or re.match(r"^[A-Za-z0-9_-]+$", n))]
+            files.update(self._texts("%s/%s" % (directory, n) for n in names))
+        return files
+
 
 def is_address(text):
     for family in (socket.AF_INET, socket.AF_INET6):
@@ -393,7 +479,7 @@ def select_parts(subset):
 
 
 # Parts that need the interfaces (read once for all of them).
-NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni")
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni", "managers")
 
 
 def gather(gatherer, parts, route_targets):
@@ -423,6 +509,7 @@ def gather(gatherer, parts, route_targets):
         "softirq": gatherer.softirq,
         "routes": lambda: gatherer.routes(route_targets, links),
         "cni": lambda: gatherer.cni(links),
+        "managers": lambda: gatherer.managers(links),
     }
     for part in parts:
         if part in facts["unavailable"]:
@@ -432,4 +519,8 @@ def gather(gatherer, parts, route_targets):
             facts["gathered"].append(part)
         except (Unavailable, ValueError) as exc:
             facts["unavailable"][part] = str(exc)
+    # each interface says who configures it (DESIGN: interfaces.NAME.managed_by)
+    for name, managed in (facts.get("managers") or {}).get("interfaces", {}).items():
+        if name in (facts.get("interfaces") or {}):
+            facts["interfaces"][name]["managed_by"] = managed
     return facts

@@ -30,8 +30,10 @@ from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV6_MIN
 # Applied in this order on a host: what cannot interrupt anything first (kernel settings, a
 # clamp, accepting too-big messages), then MTUs changed live, then what a restart carries.
 # A plan's step is named after its role; "sysctl" gathers the ansible.posix.sysctl actions.
-ORDER = ("sysctl", "mss_clamp", "wireguard_mtu", "docker_mtu", "qdisc", "flannel_iface")
+ORDER = ("sysctl", "mss_clamp", "link_mtu", "wireguard_mtu", "docker_mtu", "qdisc", "flannel_iface")
 SYSCTL_MODULE = "ansible.posix.sysctl"
+# A link's MTU, set live and written where the link's manager keeps it ("link_mtu" gathers them).
+LINK_MTU_MODULE = "netpath.mtu.link_mtu"
 ROLE_PREFIX = "netpath.mtu."
 
 # What to do where no role of ours fixes a finding.
@@ -41,8 +43,9 @@ MANUAL = {
                        "the tunnel's UDP from connection tracking",
     "double_encapsulation": "bind the inner tunnel to a link where both ends reach each other directly "
                             "(for flannel over a tunnel: the flannel_iface role)",
-    "mtu_exceeds_underlay": "lower this interface's MTU to its underlay's in the tool that makes it (the module "
-                            "netpath.mtu.link_mtu sets it live until that tool sets it again)",
+    "mtu_exceeds_underlay": "lower this interface's MTU to what its underlay carries in the tool that makes it "
+                            "(the module netpath.mtu.link_mtu sets it live, and with persist where its network "
+                            "manager keeps it)",
     "udp_buffer_errors": "raise net.core.rmem_max and wmem_max on the machine that hosts this network "
                          "namespace (a container cannot set them)",
     "wireguard_stale_handshake": "check that the endpoint is reachable over UDP, that the keys match, and that "
@@ -61,6 +64,7 @@ RUNBOOKS = {
     "pmtu_blackhole": "wireguard-black-hole", "mtu_exceeds_underlay": "wireguard-black-hole",
     "icmp_too_big_blocked": "wireguard-black-hole",
     "docker_mtu_exceeds_uplink": "container-requests-time-out", "missing_mss_clamp": "container-requests-time-out",
+    "mss_clamp_exceeds_path": "container-requests-time-out",
     "flannel_over_tunnel": "flannel-over-a-tunnel", "double_encapsulation": "flannel-over-a-tunnel",
     "rp_filter_strict": "wireguard-is-slow", "udp_buffer_errors": "wireguard-is-slow",
     "softirq_single_core": "wireguard-is-slow", "fifo_qdisc": "wireguard-is-slow",
@@ -80,6 +84,8 @@ KEEPALIVE_SECONDS = 25
 # A clamp to the path MTU on forwarded traffic: seed 002's fix that needs no restart. No
 # out-interface: the SYN-ACK that sets the container's MSS leaves by the bridge.
 FORWARD_CLAMP = {"mss_clamp_chain": "FORWARD", "mss_clamp_mss": "pmtu"}
+# The chain a clamp goes in for the traffic whose MSS is too large (mss_clamp_exceeds_path).
+CLAMP_CHAINS = {("forwarded",): "FORWARD", ("local",): "OUTPUT", ("forwarded", "local"): "POSTROUTING", (): "FORWARD"}
 
 
 def _role(name, variables):
@@ -104,12 +110,22 @@ def _actions(finding, allow_restart):
                                     "mss_clamp_family": families[0] if len(families) == 1 else "both"})]
     if fid == "missing_mss_clamp":
         return [_role("mss_clamp", dict(FORWARD_CLAMP))]
+    if fid == "mss_clamp_exceeds_path" and isinstance(evidence.get("path_mss"), int):
+        # our clamp at the MSS the path carries, beside the user's rule (TCPMSS only lowers)
+        return [_role("mss_clamp", {"mss_clamp_chain": CLAMP_CHAINS[tuple(sorted(evidence.get("traffic") or []))],
+                                    "mss_clamp_mss": evidence["path_mss"],
+                                    "mss_clamp_family": evidence.get("family") or "ipv4"})]
     if fid == "pmtu_blackhole" and finding.get("severity") != "info":
         if evidence.get("tunnel"):
             return [_role("wireguard_mtu", {"wireguard_mtu_interface": evidence["tunnel"], "wireguard_mtu": "auto"})]
         return [_role("mss_clamp", dict(FORWARD_CLAMP))]
     if fid == "mtu_exceeds_underlay" and evidence.get("kind") == "wireguard":
         return [_role("wireguard_mtu", {"wireguard_mtu_interface": iface, "wireguard_mtu": "auto"})]
+    if fid == "mtu_exceeds_underlay" and isinstance(evidence.get("max_inner_mtu"), int):
+        # set live and kept by the link's manager (persist=auto fails on a link nothing manages:
+        # remediate then sets it live only and says so)
+        return [{"module": LINK_MTU_MODULE, "vars": {"name": iface, "mtu": evidence["max_inner_mtu"],
+                                                     "persist": "auto"}}]
     if fid == "wireguard_no_keepalive":
         # the keepalive only: the MTU stays what it is (a black hole's finding asks for auto);
         # the role takes IPv6's minimum and up, a smaller tunnel gets sized from its path
@@ -196,6 +212,8 @@ def _step(action):
     """(plan step, its variables) of one action."""
     if action.get("module") == SYSCTL_MODULE:
         return "sysctl", {action["vars"]["name"]: action["vars"]["value"]}
+    if action.get("module") == LINK_MTU_MODULE:
+        return "link_mtu", {action["vars"]["name"]: action["vars"]["mtu"]}
     return action["role"][len(ROLE_PREFIX):], action["vars"]
 
 
@@ -208,6 +226,11 @@ def _merge(steps, kind, variables):
             current[name] = "both"
         elif name == "wireguard_mtu" and "auto" in (current.get(name), value):
             current[name] = "auto"
+        elif name == "mss_clamp_mss" and isinstance(current.get(name), int):
+            # a measured MSS is more precise than the route's (pmtu); of two, the lower fits both
+            current[name] = min(current[name], value) if isinstance(value, int) else current[name]
+        elif name == "mss_clamp_chain" and current.get(name, value) != value:
+            current[name] = "POSTROUTING"  # the chain both the routed and the host's own SYNs pass
         else:
             current[name] = value
 

@@ -399,6 +399,12 @@ INTERFACE = Dict({
                  "other); null when /proc could not tell", nullable=True),
     "owner_pid": Int("TUN/TAP only: that process's id", nullable=True, minimum=1, maximum=U32_MAX),
     "underlay": Str("tunnels and bridges: the interface outer packets leave by", nullable=True, ref="interfaces"),
+    "managed_by": Dict({
+        "manager": Str(choices=("networkd", "networkmanager", "netplan", "ifupdown", "none")),
+        "file": Str("where it is configured", nullable=True), "mtu": _mtu("the MTU configured there", nullable=True),
+        "dhcp": Bool("IPv4 from DHCP"), "dhcp_sets_mtu": Bool("DHCP may set the MTU"),
+        "running": Bool("the manager runs"),
+    }, "managers part: who configures it", nullable=True),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),
     "outer_family": Int("IP version of the outer header", nullable=True, choices=(4, 6)),
     "overhead": Int("bytes the encapsulation adds (module_utils/encap.py)", nullable=True, minimum=0,
@@ -590,8 +596,8 @@ REGISTERED = OneOf([Dict({"results": List(REGISTERED_RESULT, nullable=True)}), L
 
 # Ids whose findings always concern one interface.
 INTERFACE_FINDINGS = ("mtu_exceeds_underlay", "flannel_over_tunnel", "double_encapsulation",
-                      "docker_mtu_exceeds_uplink", "missing_mss_clamp", "rp_filter_strict", "fifo_qdisc",
-                      "wireguard_stale_handshake", "wireguard_no_keepalive")
+                      "docker_mtu_exceeds_uplink", "missing_mss_clamp", "mss_clamp_exceeds_path", "rp_filter_strict",
+                      "fifo_qdisc", "wireguard_stale_handshake", "wireguard_no_keepalive")
 
 
 def _finding_case(evidence=None):
@@ -610,6 +616,9 @@ FINDING_CASES.update({
     "udp_buffer_errors": Dict({"evidence": Dict({"read_only": List(Str())})}),
     "docker_mtu_exceeds_uplink": _finding_case({"uplink_mtu": _mtu("", nullable=True)}),
     "wireguard_no_keepalive": _finding_case({"mtu": Int(nullable=True)}),
+    "mss_clamp_exceeds_path": _finding_case({"path_mss": Int(nullable=True, minimum=0),
+                                             "traffic": List(Str(choices=("forwarded", "local"))),
+                                             "family": Str(choices=FAMILIES)}),
 })
 
 FINDING = Dict({

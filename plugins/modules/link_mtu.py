@@ -17,22 +17,27 @@ description:
   - Some drivers check more when the MTU is set (a VXLAN device reports 65535 but takes at most
     its lower device's MTU minus 50); what the kernel refuses fails the task with the kernel's
     answer, and nothing is changed.
-  - The change is live only. Make it persistent where the host configures the interface
-    (systemd-networkd, ifupdown, NetworkManager, the Docker daemon, the WireGuard config).
+  - With O(persist=none) (the default) the change is live only, and whatever configures the
+    interface sets its own MTU again at the next boot, DHCP lease or reload. O(persist) writes the
+    MTU where the interface's manager keeps it (see O(persist)); the manager is found as
+    M(netpath.mtu.mtu_facts) finds it (C(managed_by)).
   - An interface that does not exist fails with a message naming it.
 author:
   - netpath.mtu developers (@netpath)
 requirements:
   - C(ip) from iproute2 on the target.
+  - For O(persist), the manager's own tool - C(networkctl), C(nmcli) or C(netplan).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - netpath.mtu.attributes
 attributes:
   check_mode:
-    details: Reads the MTU and checks the new one against the device's limits; sets nothing.
+    details: Reads the MTU and checks the new one against the device's limits, and works out
+      what O(persist) would write; sets and writes nothing.
   diff_mode:
     support: full
-    details: The interface and its MTU before and after.
+    details: The interface and its MTU before and after, and the file (or nmcli setting)
+      O(persist) writes.
 options:
   name:
     description:
@@ -52,6 +57,44 @@ options:
         interface has IPv6 addresses.
     type: int
     required: true
+  persist:
+    description:
+      - Where the MTU is also written, so that it survives a reboot, a DHCP renewal and a reload
+        of the interface's manager. Check mode and diff mode cover every backend.
+      - V(none) - live only.
+      - V(auto) - in the manager that configures the interface (C(managed_by) of
+        M(netpath.mtu.mtu_facts)). Fails, changing nothing, when nothing manages it or its
+        manager is not running, naming what it found.
+      - V(networkd) - a drop-in C(/etc/systemd/network/NAME.network.d/90-netpath-mtu.conf)
+        (C([Link] MTUBytes=)) for the C(.network) file that matches the interface, never an
+        edit of that file; then C(networkctl reload), which does not bounce the link. Fails
+        when that file matches other interfaces as well.
+      - V(networkmanager) - the MTU setting of the active connection for its type (for example
+        C(802-3-ethernet.mtu)) with C(nmcli connection modify), applied with
+        C(nmcli device reapply), which does not take the device down.
+      - V(netplan) - its own file C(/etc/netplan/90-netpath-mtu.yaml), which netplan merges
+        over the others (cloud-init's C(50-cloud-init.yaml) included); C(netplan generate)
+        checks and renders it (a failure puts the previous file back), then the renderer
+        reloads (C(networkctl reload) or C(nmcli connection reload)).
+      - V(ifupdown) - C(mtu) in the interface's C(iface NAME inet) stanza; for an
+        C(inet dhcp) stanza (ifupdown's dhcp method takes no mtu) a
+        C(supersede interface-mtu) block for the interface in C(/etc/dhcp/dhclient.conf).
+    type: str
+    choices: [none, auto, networkd, networkmanager, netplan, ifupdown]
+    default: none
+    version_added: 0.2.0
+  persist_dhcp:
+    description:
+      - When the interface gets its address by DHCP and its manager takes the MTU the DHCP
+        server offers (option 26), V(keep) leaves it so and warns that the next lease replaces
+        the persisted MTU; V(ignore) tells the manager to ignore the DHCP MTU for this link
+        only (networkd C(UseMTU=no), netplan C(dhcp4-overrides.use-mtu), dhclient
+        C(supersede)). NetworkManager ignores it by itself once the connection sets an MTU,
+        and systemd-networkd once C(MTUBytes=) is set, which its drop-in does.
+    type: str
+    choices: [keep, ignore]
+    default: keep
+    version_added: 0.2.0
 notes:
   - Needs root (C(become)) and C(ip) from iproute2.
   - A bridge whose MTU is set by hand keeps it; one left alone follows the smallest MTU of its
@@ -75,6 +118,14 @@ EXAMPLES = r"""
     mtu: 1450
   become: true
   register: bridge
+
+- name: Lower eth0 to the cloud's 1450, in whatever manages it, DHCP's MTU ignored
+  netpath.mtu.link_mtu:
+    name: eth0
+    mtu: 1450
+    persist: auto
+    persist_dhcp: ignore
+  become: true
 
 - name: Say what changed
   ansible.builtin.debug:
@@ -107,6 +158,13 @@ max_mtu:
   returned: success
   type: int
   sample: 65535
+persisted:
+  description: Where O(persist) wrote the MTU - C(backend), C(where) (file, or connection and
+    setting), C(changed), C(dhcp_sets_mtu) and C(notes). Null with O(persist=none).
+  returned: success
+  type: dict
+  sample: {backend: networkd, where: /etc/systemd/network/20-wired.network.d/90-netpath-mtu.conf,
+           changed: true, dhcp_sets_mtu: false, notes: []}
 kind:
   description: The device's kind (C(bridge), C(veth), C(vxlan), C(wireguard), ...), null for a physical one.
   returned: success
@@ -115,10 +173,12 @@ kind:
 """
 
 import json
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, link_mtu
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, link_managers, link_mtu, link_persist
+from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer
 
 
 def read_link(module, ip, name):
@@ -149,6 +209,8 @@ def main():
         argument_spec=dict(
             name=dict(type="str", required=True, aliases=["dev"]),
             mtu=dict(type="int", required=True),
+            persist=dict(type="str", default="none", choices=list(link_persist.PERSIST)),
+            persist_dhcp=dict(type="str", default="keep", choices=list(link_persist.PERSIST_DHCP)),
         ),
         supports_check_mode=True,
     )
@@ -165,6 +227,9 @@ def main():
         module.fail_json(msg=error)
     previous = link["mtu"]
     changed = previous != mtu
+    plan = None
+    if module.params["persist"] != "none":
+        plan = persist_plan(module, ip, name, mtu)
     if changed and mtu < limits.IPV6_MIN_MTU and has_ipv6(module, ip, name):
         module.warn("%s has IPv6 addresses; at MTU %d (below %d) the kernel turns IPv6 off on it"
                     % (name, mtu, limits.IPV6_MIN_MTU))
@@ -176,11 +241,103 @@ def main():
         link = read_link(module, ip, name)
         if link["mtu"] != mtu:
             module.fail_json(msg="%s has MTU %d after ip link set dev %s mtu %d" % (name, link["mtu"], name, mtu))
+    persisted = None
+    if plan:
+        persisted = carry_out(module, plan)
+        changed = changed or persisted["changed"]
     result = dict(changed=changed, name=name, mtu=mtu, previous_mtu=previous, min_mtu=link["min_mtu"],
-                  max_mtu=link["max_mtu"], kind=link["kind"])
+                  max_mtu=link["max_mtu"], kind=link["kind"], persisted=persisted)
     if module._diff:
-        result["diff"] = dict(before=dict(name=name, mtu=previous), after=dict(name=name, mtu=mtu))
+        result["diff"] = [dict(before=dict(name=name, mtu=previous), after=dict(name=name, mtu=mtu))]
+        if plan:
+            result["diff"].append(dict(before_header=plan["where"], after_header=plan["where"],
+                                       before=plan["before"] or "", after=plan["after"]))
     module.exit_json(**result)
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def persist_plan(module, ip, name, mtu):
+    """What persist writes for this interface (link_persist's plan), the manager found as mtu_facts finds it."""
+    persist, ignore = module.params["persist"], module.params["persist_dhcp"] == "ignore"
+    rc, out, err = module.run_command([ip, "-j", "link", "show"])
+    names = [item["ifname"] for item in json.loads(out or "[]") if "ifname" in item] if rc == 0 else [name]
+    managed = Gatherer(module).managers(dict.fromkeys(names))["interfaces"]
+    mine = managed.get(name) or {"manager": "none", "running": False}
+    try:
+        backend = link_persist.choose(persist, name, mine)
+        if backend == "networkd":
+            network_file = mine.get("file") if mine.get("manager") == "networkd" else mine.get("rendered")
+            others = [n for n, m in managed.items() if n != name and network_file and
+                      (m.get("file") == network_file or m.get("rendered") == network_file)]
+            dropin = read_text(link_persist.networkd_dropin_path(network_file)) if network_file else None
+            plan = link_persist.networkd_plan(name, mtu, network_file, others, dropin, ignore,
+                                              running=bool(mine.get("running")))
+        elif backend == "netplan":
+            plan = link_persist.netplan_plan(name, mtu, mine, read_text(link_persist.NETPLAN_FILE), ignore)
+        elif backend == "ifupdown":
+            plan = link_persist.ifupdown_plan(name, mtu, mine, read_text(mine.get("file")) if mine.get("file") else "",
+                                              read_text(link_managers.DHCLIENT_CONF) or "", ignore)
+        else:
+            plan = link_persist.nm_plan(name, mtu, mine)
+    except link_persist.PersistError as exc:
+        module.fail_json(msg=str(exc), managed_by=mine)
+    plan["dhcp_warning"] = link_persist.dhcp_warning(name, mine, backend, ignore)
+    # NetworkManager and networkd take no DHCP MTU once the MTU written here is set
+    plan["dhcp_sets_mtu"] = bool(mine.get("dhcp_sets_mtu")) and not ignore and \
+        backend not in ("networkmanager", "networkd")
+    return plan
+
+
+def carry_out(module, plan):
+    """Write the plan's file and run its commands (not in check mode); the `persisted` return value."""
+    changed = plan["before"] != plan["after"] if plan["file"] else bool(plan["commands"])
+    if plan["dhcp_warning"]:
+        module.warn(plan["dhcp_warning"])
+    if changed and not module.check_mode:
+        if plan["file"]:
+            write_file(module, plan["file"], plan["after"])
+            if plan["check"]:
+                rc, out, err = run_tool(module, plan["check"])
+                if rc != 0:
+                    if plan["before"] is None:
+                        os.remove(plan["file"])
+                    else:
+                        write_file(module, plan["file"], plan["before"])
+                    module.fail_json(msg="%s refused %s, which was put back as it was: %s"
+                                     % (" ".join(plan["check"]), plan["file"], (err or out).strip()))
+        for argv in plan["commands"]:
+            rc, out, err = run_tool(module, argv)
+            if rc != 0:
+                module.fail_json(msg="%s failed: %s" % (" ".join(argv), (err or out).strip()))
+    return {"backend": plan["backend"], "where": plan["where"], "changed": changed,
+            "dhcp_sets_mtu": plan["dhcp_sets_mtu"], "notes": plan["notes"]}
+
+
+def run_tool(module, argv):
+    path = module.get_bin_path(argv[0])
+    if not path:
+        module.fail_json(msg="%s is not installed, and persist needs it" % argv[0])
+    return module.run_command([path] + argv[1:])
+
+
+def write_file(module, path, text):
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    # netplan warns about files others can read; the others keep their usual 0644
+    mode = 0o600 if path.startswith("/etc/netplan/") else 0o644
+    temporary = "%s.netpath-mtu.tmp" % path
+    with open(temporary, "w") as handle:
+        handle.write(text)
+    os.chmod(temporary, mode)
+    module.atomic_move(temporary, path)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ description:
     overhead; for the others it is null (not known).
   - A part that cannot be read (a tool missing, a file unreadable, a kernel feature absent) is left
     out and named in C(unavailable) with the reason; it does not fail the task.
+  - The V(managers) part (version 0.2.0) adds C(managed_by) to each interface - which of
+    systemd-networkd, NetworkManager, netplan (also cloud-init's) or ifupdown configures it, in
+    which file or connection, the MTU configured there, and whether DHCP may set the MTU - from
+    their files, C(networkctl --json=short list) and C(nmcli -t).
   - The fact layout is described in the collection's C(docs/mtu_facts.md); the
     P(netpath.mtu.findings#filter) filter turns it into findings.
 author:
@@ -31,7 +35,7 @@ requirements:
   - Optional, each for its own part (a part whose tool is missing shows in C(unavailable)) -
     C(ethtool) (offloads), C(wg) from wireguard-tools (WireGuard peers), C(iptables-save) /
     C(ip6tables-save) from iptables and C(nft) from nftables (clamps, ICMP filtering), C(docker)
-    (Docker networks, only where Docker runs).
+    (Docker networks, only where Docker runs), C(networkctl) and C(nmcli) (managers, where they run).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.facts
@@ -51,7 +55,8 @@ options:
         parts named next to it; V([!all, !interfaces]) gathers nothing.
       - Parts are V(interfaces), V(chains), V(flannel), V(docker), V(sysctl), V(offloads), V(qdisc),
         V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes),
-        V(cni) (the Kubernetes CNI configs in C(/etc/cni/net.d) and the pods' veths; new in 0.2.0).
+        V(cni) (the Kubernetes CNI configs in C(/etc/cni/net.d) and the pods' veths; new in 0.2.0),
+        V(managers) (which manager keeps each link's MTU; new in 0.2.0).
         V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
     type: list
     elements: str

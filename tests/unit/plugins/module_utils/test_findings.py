@@ -8,8 +8,8 @@ import pytest
 from ansible_collections.netpath.mtu.plugins.module_utils import findings
 
 DESIGN_IDS = ["pmtu_blackhole", "mtu_exceeds_underlay", "double_encapsulation", "flannel_over_tunnel",
-              "docker_mtu_exceeds_uplink", "missing_mss_clamp", "icmp_too_big_blocked", "rp_filter_strict",
-              "softirq_single_core", "udp_buffer_errors", "conntrack_drops", "fifo_qdisc",
+              "docker_mtu_exceeds_uplink", "missing_mss_clamp", "mss_clamp_exceeds_path", "icmp_too_big_blocked",
+              "rp_filter_strict", "softirq_single_core", "udp_buffer_errors", "conntrack_drops", "fifo_qdisc",
               "wireguard_stale_handshake", "wireguard_no_keepalive"]
 
 
@@ -256,3 +256,88 @@ def test_a_tunnel_that_is_down_is_a_warning():
     assert found["severity"] == "warning" and "will bite when it comes up" in found["explanation"]
     facts["interfaces"]["wg0"]["state"] = "unknown"  # how a WireGuard link that is up reports
     assert by_id(facts, "mtu_exceeds_underlay")["severity"] == "error"
+
+
+# --- mss_clamp_exceeds_path: a clamp that is there but too large -----------------------------------
+
+def clamp(chain="FORWARD", mss=None, out=None, family="ipv4", **extra):
+    rule = {"backend": "iptables", "family": family, "table": "mangle", "chain": chain, "hook": chain.lower(),
+            "mss": mss, "clamp_to_pmtu": mss is None, "out_interface": out, "conditions": [], "shadowed": False,
+            "rule": "-A %s -j TCPMSS %s" % (chain, "--set-mss %d" % mss if mss else "--clamp-mss-to-pmtu")}
+    rule.update(extra)
+    return rule
+
+
+def path(pmtu=1450, route_mtu=1500, interface="eth0", blackhole=True, address="198.51.100.10", family="ipv4"):
+    return {"dest": address, "address": address, "pmtu": pmtu, "route_mtu": route_mtu, "interface": interface,
+            "blackhole": blackhole, "family": family}
+
+
+def clamp_findings(rules, probes, forwarding=1):
+    facts = {"mss_clamp": rules, "sysctl": {"net.ipv4.ip_forward": forwarding}}
+    return [f for f in findings.evaluate(facts, probes, "h") if f["id"] == "mss_clamp_exceeds_path"]
+
+
+def test_a_fixed_mss_above_the_path_is_named_with_its_numbers():
+    (finding,) = clamp_findings([clamp(mss=1460)], [path(route_mtu=1450, blackhole=False)])
+    assert (finding["severity"], finding["interface"]) == ("warning", "eth0")
+    evidence = finding["evidence"]
+    assert (evidence["clamp_mss"], evidence["path_mss"], evidence["traffic"]) == (1460, 1410, ["forwarded"])
+    assert evidence["rules"] == [{"rule": "-A FORWARD -j TCPMSS --set-mss 1460", "chain": "FORWARD",
+                                  "backend": "iptables", "mss": 1460, "from": "set-mss"}]
+    assert "1460" in finding["explanation"] and "1410" in finding["explanation"]
+    assert finding["fix"]["actions"] == [{"role": "netpath.mtu.mss_clamp", "vars": {
+        "mss_clamp_chain": "FORWARD", "mss_clamp_mss": 1410, "mss_clamp_family": "ipv4"}}]
+
+
+def test_clamp_to_pmtu_on_a_wide_route_in_front_of_a_narrower_hop():
+    (finding,) = clamp_findings([clamp()], [path(pmtu=1450, route_mtu=1500)])
+    assert finding["severity"] == "error"  # the probe found the larger packets vanishing
+    assert finding["evidence"]["clamp_mss"] == 1460
+    assert finding["evidence"]["rules"][0]["from"] == "clamp-to-pmtu, route MTU 1500"
+    # on a route as narrow as the path, clamp-to-PMTU is right
+    assert clamp_findings([clamp()], [path(pmtu=1450, route_mtu=1450)]) == []
+
+
+@pytest.mark.parametrize(("rules", "fires"), [
+    ([clamp(mss=1460), clamp(mss=1400)], False),  # TCPMSS only lowers: the lowest rule decides
+    ([clamp(mss=1460), clamp()], True),  # clamp-to-PMTU on the 1500 route gives 1460 too
+    ([clamp(mss=1410)], False),  # exactly what the path carries
+    ([clamp(mss=1460, out="eth1")], False),  # another interface's rule: these SYNs never meet it
+    ([clamp(mss=1460, out="eth0")], True),
+    ([clamp(mss=1460, family="ipv6")], False),
+    ([clamp(mss=1460, family="both")], True),  # an nftables inet rule
+    ([clamp(mss=1460, conditions=["-s 10.1.0.0/16"])], False),  # only part of the traffic: not trusted
+    ([clamp(mss=1460, shadowed=True)], False),
+    ([clamp(mss=1460, chain="INPUT")], False),  # a hook outgoing SYNs do not pass
+    ([clamp("OUTPUT", mss=1460)], True),  # the host's own connections
+    ([], False),  # no clamp at all is missing_mss_clamp's or pmtu_blackhole's business
+])
+def test_which_rules_count(rules, fires):
+    assert bool(clamp_findings(rules, [path()])) == fires
+
+
+def test_forward_rules_count_only_where_the_host_forwards_and_the_chain_fits_the_traffic():
+    assert clamp_findings([clamp(mss=1460)], [path()], forwarding=0) == []
+    (local,) = clamp_findings([clamp("OUTPUT", mss=1460)], [path()], forwarding=0)
+    assert local["fix"]["actions"][0]["vars"]["mss_clamp_chain"] == "OUTPUT"
+    (both,) = clamp_findings([clamp("POSTROUTING", mss=1460)], [path()])
+    assert both["evidence"]["traffic"] == ["forwarded", "local"]
+    assert both["fix"]["actions"][0]["vars"]["mss_clamp_chain"] == "POSTROUTING"
+
+
+def test_ipv6_takes_60_bytes_and_one_finding_per_interface_for_the_narrowest_path():
+    (six,) = clamp_findings([clamp(mss=1400, family="ipv6")],
+                            [path(pmtu=1400, address="2001:db8::10", family=None)])
+    assert (six["evidence"]["path_mss"], six["evidence"]["family"]) == (1340, "ipv6")
+    (finding,) = clamp_findings([clamp(mss=1460)], [path(pmtu=1450, address="198.51.100.10"),
+                                                    path(pmtu=1400, address="198.51.100.20")])
+    assert (finding["evidence"]["dest"], finding["evidence"]["path_mss"]) == ("198.51.100.20", 1360)
+
+
+def test_the_finding_clears_once_our_clamp_at_the_path_mss_is_there():
+    rules = [clamp(mss=1460)]
+    (finding,) = clamp_findings(rules, [path()])
+    ours = finding["fix"]["actions"][0]["vars"]
+    rules.append(clamp(ours["mss_clamp_chain"], mss=ours["mss_clamp_mss"], comment="netpath.mtu", ours=True))
+    assert clamp_findings(rules, [path()]) == []

@@ -115,6 +115,8 @@ SAMPLES = [
     ("docker_mtu_exceeds_uplink", "error", "docker0", {"uplink_mtu": 1450}),
     ("docker_mtu_exceeds_uplink", "info", "docker0", {"uplink_mtu": 1450, "daemon_mtu": 1450}),
     ("missing_mss_clamp", "warning", "docker0", {"bridge": "docker0"}),
+    ("mss_clamp_exceeds_path", "error", "eth0", {"path_mss": 1410, "family": "ipv4", "traffic": ["forwarded"]}),
+    ("mss_clamp_exceeds_path", "warning", "eth0", {"path_mss": 1340, "family": "ipv6", "traffic": ["local"]}),
     ("icmp_too_big_blocked", "error", None, {"families": ["ipv4"]}),
     ("icmp_too_big_blocked", "error", None, {"families": ["ipv4", "ipv6"]}),
     ("rp_filter_strict", "warning", "eth0", {"interface": "eth0"}),
@@ -139,7 +141,9 @@ def reported(sample):
 def steps_of(actions):
     steps = {}
     for action in actions:
-        if "module" in action:
+        if action.get("module") == "netpath.mtu.link_mtu":
+            steps.setdefault("link_mtu", {})[action["vars"]["name"]] = action["vars"]["mtu"]
+        elif "module" in action:
             steps.setdefault("sysctl", {})[action["vars"]["name"]] = action["vars"]["value"]
         else:
             steps.setdefault(action["role"].split(".")[-1], {}).update(action["vars"])
@@ -170,9 +174,14 @@ def test_the_fixes_that_used_to_differ():
     # conntrack drops: a human's, in the report as in remediate
     conntrack = reported(("conntrack_drops", "warning", None, {"drop": 3}))["fix"]
     assert conntrack["actions"] == [] and "nf_conntrack_max" in conntrack["manual"]
-    # an interface that is no tunnel of ours: no module that its maker would undo
+    # an interface that is no tunnel of ours: link_mtu where its manager keeps it (persist=auto
+    # refuses a link nothing manages, so its maker cannot undo the fix behind our back)
     vxlan = reported(SAMPLES[4])["fix"]
-    assert vxlan["actions"] == [] and "netpath.mtu.link_mtu" in vxlan["manual"]
+    assert vxlan["actions"] == [{"module": "netpath.mtu.link_mtu",
+                                 "vars": {"name": "vxlan0", "mtu": 1400, "persist": "auto"}}]
+    assert remediation.plan([reported(SAMPLES[4])])["steps"] == {"link_mtu": {"vxlan0": 1400}}
+    unknown = reported(("mtu_exceeds_underlay", "error", "vxlan0", {"kind": "vxlan"}))["fix"]
+    assert unknown["actions"] == [] and "netpath.mtu.link_mtu" in unknown["manual"]
 
 
 def argument_spec_of(module):
@@ -248,10 +257,11 @@ def test_every_fix_names_its_runbook_and_a_command_that_runs_as_given(sample):
 
 
 def test_the_commands_of_fixes_no_role_applies():
-    # a VXLAN over its underlay: the module call, with the MTU that fits
+    # a VXLAN over its underlay: remediate applies link_mtu (persisted where the link's manager keeps it)
     vxlan = remediation.fix_for(dict(reported(SAMPLES[4]), host="n1"))
-    assert "-m netpath.mtu.link_mtu -a 'name=vxlan0 mtu=1400'" in vxlan["command"]
-    assert set(argument_spec_of("netpath.mtu.link_mtu")) >= {"name", "mtu"}
+    assert vxlan["actions"][0]["module"] == "netpath.mtu.link_mtu"
+    assert json.loads(shlex.split(vxlan["command"])[-3]) == {"netpath_remediate_only": ["mtu_exceeds_underlay"]}
+    assert set(argument_spec_of("netpath.mtu.link_mtu")) >= {"name", "mtu", "persist"}
     # Docker waiting for a restart: the remediate run that allows it
     waiting = remediation.fix_for(findings.finding("docker_mtu_exceeds_uplink", "info", "docker0",
                                                    {"uplink_mtu": 1450}, "why"))
@@ -295,3 +305,16 @@ def test_the_plan_lists_its_side_effects_in_order():
     assert remediation.plan([])["side_effects"] == []
     flannel = remediation.plan([f("flannel_over_tunnel", "flannel.1", physical="eth0")])["side_effects"]
     assert flannel[0] == "write flannel-iface: eth0 to /etc/rancher/k3s/config.yaml" and "restart k3s" in flannel[1]
+
+
+def test_a_measured_mss_wins_over_a_clamp_to_pmtu_and_the_lower_of_two():
+    def f(fid, interface, **evidence):
+        return findings.finding(fid, "error", interface, evidence, "why")
+    hole = f("pmtu_blackhole", "eth0", pmtu=1450, recommended_mss=1410)
+    wrong = f("mss_clamp_exceeds_path", "eth0", path_mss=1410, family="ipv4", traffic=["forwarded"])
+    for order in ([hole, wrong], [wrong, hole]):
+        assert remediation.plan(order)["steps"]["mss_clamp"] == {
+            "mss_clamp_chain": "FORWARD", "mss_clamp_mss": 1410, "mss_clamp_family": "ipv4"}
+    narrower = f("mss_clamp_exceeds_path", "eth1", path_mss=1360, family="ipv4", traffic=["local"])
+    step = remediation.plan([wrong, narrower])["steps"]["mss_clamp"]
+    assert (step["mss_clamp_mss"], step["mss_clamp_chain"]) == (1360, "POSTROUTING")
