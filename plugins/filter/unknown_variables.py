@@ -42,6 +42,13 @@ options:
     description: Also show each line as a warning.
     type: bool
     default: true
+  elsewhere:
+    description:
+      - Names that pass although the playbook does not take them, those of the collection's other
+        playbooks, which an inventory shared by them holds (C(netpath_remediate_verify_url) on the audit).
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -70,16 +77,16 @@ from ansible.utils.display import Display
 from ansible_collections.netpath.mtu.plugins.module_utils import known_variables
 
 
-def unknown_variables(hostvars, hosts, known, playbook, warn=True):
+def unknown_variables(hostvars, hosts, known, playbook, warn=True, elsewhere=None):
     if not isinstance(hostvars, Mapping):
         raise AnsibleFilterError("unknown_variables: expected hostvars, got %s" % type(hostvars).__name__)
-    if isinstance(hosts, str) or not isinstance(known, (list, tuple)):
+    if isinstance(hosts, str) or not isinstance(known, (list, tuple)) or not isinstance(elsewhere or [], (list, tuple)):
         raise AnsibleFilterError("unknown_variables: hosts and known must be lists of names")
     hosts = [str(h) for h in hosts if str(h) in hostvars]
     # the names only: reading a variable's value would template it
     names = dict((host, list(hostvars[host].keys())) for host in hosts)
     lines = [known_variables.message(u, str(playbook), hosts)
-             for u in known_variables.unknown_variables(names, known)]
+             for u in known_variables.unknown_variables(names, known, elsewhere or [])]
     if warn:
         for line in lines:
             Display().warning(line)

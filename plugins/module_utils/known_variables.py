@@ -14,15 +14,19 @@ CUTOFF = 0.6
 HOSTS_NAMED = 3
 
 
-def unknown_variables(names_by_host, known):
+def unknown_variables(names_by_host, known, elsewhere=()):
     """{host: the variable names it sees} + the names the playbook takes ->
-    [{name, suggestion (or None), hosts (that see it)}], by name."""
+    [{name, suggestion (or None), hosts (that see it)}], by name.
+
+    Names in `elsewhere` (those the collection's other playbooks take, which an inventory shared by
+    them holds) pass too: they are not misspelt, only not this playbook's."""
     known = sorted(set(str(name) for name in known))
+    passing = set(known) | set(str(name) for name in elsewhere)
     seen = {}
     for host, names in sorted(names_by_host.items()):
         for name in names:
             name = str(name)
-            if name.startswith(PREFIX) and name not in known:
+            if name.startswith(PREFIX) and name not in passing:
                 seen.setdefault(name, []).append(str(host))
     unknown = []
     for name, hosts in sorted(seen.items()):

@@ -44,3 +44,15 @@ def test_a_message_says_where_the_name_is_set_and_what_was_meant():
         "netpath.mtu.remediate does not take netpath_zzz (set for c), which does nothing here."]
     many = {"name": "netpath_x", "suggestion": None, "hosts": ["a", "b", "c", "d", "e"]}
     assert "(set for a, b, c and 2 more)" in known_variables.message(many, "p", ["a", "b", "c", "d", "e", "f"])
+
+
+def test_the_names_of_the_other_playbooks_pass_but_those_remediate_sets_for_the_audit_do_not():
+    # an inventory shared by the playbooks holds remediate's per-host proof URL; the audit lets it be
+    given = {"web-1": ["netpath_remediate_verify_url", "netpath_flannel_hosts", "netpath_probe_target"]}
+    assert [u["name"] for u in known_variables.unknown_variables(
+        given, AUDIT, list(SPECS["netpath_remediate_spec"]) + list(SPECS["netpath_flannel_spec"]))] == [
+        "netpath_probe_target"]
+    # remediate's elsewhere is flannel_iface's only: netpath_report_dir, which it sets for the audit, is named
+    given = {"web-1": ["netpath_report_dir", "netpath_flannel_hosts"]}
+    assert [u["name"] for u in known_variables.unknown_variables(
+        given, REMEDIATE, list(SPECS["netpath_flannel_spec"]))] == ["netpath_report_dir"]
