@@ -355,6 +355,8 @@ def route_facts(module, address):
     try:
         route = parsers.route_get(ip_json(["route", "get", "fibmatch", address], "no route to %s" % address))
         learned = parsers.route_get(ip_json(["route", "get", address], "no route to %s" % address))
+        if learned["local"]:
+            route = dict(route, dev=learned["dev"])  # packets to an own address go over lo
         link = ip_json(["link", "show", "dev", route["dev"]], "cannot read interface %s" % route["dev"])
         route["route_mtu"] = route["mtu"] or parsers.link_mtu(link)
     except parsers.ParseError as exc:
