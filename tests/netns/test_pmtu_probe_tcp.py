@@ -1,6 +1,6 @@
 """pmtu_probe over TCP and UDP on real namespaces: a destination that drops ICMP echo but serves
-TCP, behind a router whose narrower link it does not report (too-big messages dropped): a black
-hole with echo filtered, in both families, to an open and to a closed port. After the probes the
+TCP, behind a router whose narrower link it does not report (too-big messages dropped): a jumbo
+black hole with echo filtered, in both families, to an open and to a closed port. After the probes the
 destination keeps no half-open connection (ss) and no live conntrack entry (/proc/net/nf_conntrack).
 
     prober --(9000)-- router --(8000, too-big dropped)-- dest
@@ -47,9 +47,13 @@ def lab(netns_for_module):
     # The black hole: the router sends no "fragmentation needed" / "packet too big".
     router.run(["iptables", "-A", "OUTPUT", "-p", "icmp", "--icmp-type", "fragmentation-needed", "-j", "DROP"])
     router.run(["ip6tables", "-A", "OUTPUT", "-p", "icmpv6", "--icmpv6-type", "packet-too-big", "-j", "DROP"])
-    # The destination drops echo (as a cloud security group does) and tracks connections.
-    dest.run(["iptables", "-A", "INPUT", "-p", "icmp", "--icmp-type", "echo-request", "-j", "DROP"])
-    dest.run(["ip6tables", "-A", "INPUT", "-p", "icmpv6", "--icmpv6-type", "echo-request", "-j", "DROP"])
+    # The destination drops echo to .2 / ::2 (as a cloud security group does), answers it on
+    # .3 / ::3, and tracks connections.
+    dest.run(["ip", "addr", "add", "10.81.2.3/24", "dev", "tp1"])
+    dest.run(["ip", "addr", "add", "fd81:2::3/64", "dev", "tp1", "nodad"])
+    dest.run(["iptables", "-A", "INPUT", "-d", "10.81.2.2", "-p", "icmp", "--icmp-type", "echo-request", "-j", "DROP"])
+    dest.run(["ip6tables", "-A", "INPUT", "-d", "fd81:2::2", "-p", "icmpv6", "--icmpv6-type", "echo-request",
+              "-j", "DROP"])
     for tool in ("iptables", "ip6tables"):
         dest.run([tool, "-A", "INPUT", "-m", "conntrack", "--ctstate", "INVALID", "-j", "ACCEPT"])
     listener = subprocess.Popen(["ip", "netns", "exec", dest.name, sys.executable, "-c", LISTENER])
@@ -80,6 +84,14 @@ def test_tcp_is_exact_through_a_black_hole_with_echo_filtered(lab, dest_address,
     assert (result["resets_sent"] > 0) == (port == OPEN_PORT)
     time.sleep(0.2)
     assert half_open(dest) == []
+
+
+@pytest.mark.parametrize("dest_address", ["10.81.2.3", "fd81:2::3"], ids=["ipv4", "ipv6"])
+def test_icmp_is_exact_on_the_same_jumbo_black_hole_where_echo_is_answered(lab, dest_address):
+    prober, _dest = lab
+    result = prober.module("pmtu_probe", {"dest": dest_address})
+    assert result["rc_module"] == 0, result.get("msg")
+    assert (result["pmtu"], result["blackhole"], result["protocol"], result["port"]) == (8000, True, "icmp", None)
 
 
 @pytest.mark.parametrize("dest_address", ["10.81.2.2", "fd81:2::2"], ids=["ipv4", "ipv6"])
@@ -128,3 +140,19 @@ def test_bad_protocol_and_port_are_named_and_refused(lab, args, named):
     result = prober.module("pmtu_probe", dict({"dest": "10.81.2.2"}, **args))
     assert result["rc_module"] == 1 and named in result["msg"], result["msg"]
     assert "probes_sent" not in result
+
+
+@pytest.mark.parametrize("family", [4, 6])
+def test_tcp_takes_at_most_twice_the_time_of_icmp_on_the_same_path(lab, family):
+    prober, _dest = lab
+    suffix = "10.81.2." if family == 4 else "fd81:2::"
+    runs = {"icmp": {"dest": suffix + "3"},
+            "tcp open": {"dest": suffix + "2", "protocol": "tcp", "port": OPEN_PORT},
+            "tcp closed": {"dest": suffix + "2", "protocol": "tcp", "port": CLOSED_PORT}}
+    medians = {}
+    for name, args in runs.items():
+        results = [prober.module("pmtu_probe", args) for _run in range(3)]
+        assert all(r["rc_module"] == 0 and r["pmtu"] == 8000 for r in results), results
+        medians[name] = sorted(r["elapsed_ms"] for r in results)[1]
+    print(f"IPv{family} elapsed_ms medians of 3: {medians}")
+    assert max(medians["tcp open"], medians["tcp closed"]) <= 2 * medians["icmp"], medians
