@@ -1,8 +1,8 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters inner_mtu, findings, wireguard_endpoints and the docker_* ones (documented in the .yml files of the same
-names)."""
+"""Filters inner_mtu, findings, wireguard_endpoints, probe_targets and the docker_* ones (documented in the
+.yml files of the same names)."""
 
 from collections.abc import Mapping
 
@@ -10,9 +10,11 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import docker_mtu, encap, schema, topology
 from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
+from ansible_collections.netpath.mtu.plugins.module_utils import probe_targets as targets
 from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import named_filter
 
 inner_mtu = named_filter("inner_mtu", encap.checked_inner_mtu, ValueError)
+probe_targets = named_filter("probe_targets", targets.normalise, targets.TargetError)
 
 
 def findings(facts, probes=None, host=None):
@@ -66,5 +68,6 @@ def docker_network_recreate(network, mtu, networks=None, swarm_manager=None):
 class FilterModule:
     def filters(self):
         return {"inner_mtu": inner_mtu, "findings": findings, "wireguard_endpoints": wireguard_endpoints,
+                "probe_targets": probe_targets,
                 "docker_daemon_json": docker_daemon_json, "docker_networks_too_big": docker_networks_too_big,
                 "docker_network_recreate": docker_network_recreate}

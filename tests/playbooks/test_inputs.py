@@ -58,6 +58,10 @@ AUDIT_CASES = [
     ({"netpath_metrics_become": "maybe"},
      "netpath_metrics_become' is of type str and we were unable to convert to bool"),
     ({"netpath_probe_mesh": "maybe"}, "netpath_probe_mesh' is of type str and we were unable to convert to bool"),
+    ({"netpath_probe_targets": ["10.0.0.5", {"dest": "db1", "protocol": "tcp", "port": 70000}]},
+     "netpath_probe_targets[1] (db1): port=70000 is outside 1..65535"),
+    ({"netpath_probe_targets": [{"dest": "db1", "protocol": "tcp"}]}, "(db1): protocol tcp needs a port"),
+    ({"netpath_probe_protocol": "sctp"}, "value of netpath_probe_protocol must be one of: icmp, tcp, udp"),
 ]
 
 
