@@ -106,7 +106,7 @@ options:
       - Most hosts rate-limit port unreachables (Linux sends one a second after a burst of six,
         C(net.ipv4.icmp_ratelimit), and 1000 ICMP messages a second in all), and a missing answer
         looks like a lost probe, so over UDP a closed port of such a host gives too low a path MTU
-        flagged as a black hole; the module then warns. V(tcp) has no such limit: prefer it.
+        flagged as a black hole; the module then warns. V(tcp) has no such limit, so prefer it.
       - ICMP too-big and time-exceeded messages about TCP and UDP probes count as for echo.
     type: str
     choices: [icmp, tcp, udp]

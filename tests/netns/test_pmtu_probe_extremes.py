@@ -47,8 +47,9 @@ def test_an_own_address_gives_the_loopback_route_and_no_black_hole(netns, dest, 
     # The route to an address of this host goes over lo (table local), whatever link carries it.
     a, b = netns("own"), netns("peer")
     a.veth_to(b, 1500, "10.76.0", "fd76::")
-    args = {"dest": dest, "protocol": protocol} if protocol == "icmp" else {"dest": dest, "protocol": protocol,
-                                                                           "port": 9}
+    args = {"dest": dest, "protocol": protocol}
+    if protocol == "tcp":
+        args["port"] = 9
     result = a.module("pmtu_probe", args)
     assert result["rc_module"] == 0, result.get("msg")
     assert (result["pmtu"], result["blackhole"], result["interface"]) == (65535, False, "lo")
