@@ -66,7 +66,9 @@ def normalise(targets, protocol="icmp", port=None, name="netpath_probe_targets")
             continue
         chosen_port = own_port or default_port
         if chosen_port is None:
-            raise TargetError("%s: protocol %s needs a port: give the target a port, or set netpath_probe_port"
-                              % (where, chosen))
+            # The default's variable sits beside the targets': netpath_probe_port, mss_clamp_probe_port.
+            default_name = name[:-len("targets")] + "port" if name.endswith("_targets") else "a default port"
+            raise TargetError("%s: protocol %s needs a port: give the target a port, or set %s"
+                              % (where, chosen, default_name))
         normalised.append({"dest": dest.strip(), "protocol": chosen, "port": chosen_port})
     return normalised

@@ -38,6 +38,12 @@ def test_plain_destinations_and_dicts_take_the_defaults_they_do_not_name():
     (["db1"], {"protocol": "tcp", "port": 0}, "the default port: port=0 is outside 1..65535"),
 ])
 def test_a_bad_target_is_named_with_what_is_allowed(targets, defaults, message):
+    """Each bad target fails naming it (its index and destination) and what is allowed."""
     with pytest.raises(probe_targets.TargetError) as raised:
         probe_targets.normalise(targets, **defaults)
     assert message in str(raised.value)
+
+
+def test_the_missing_port_names_the_default_beside_the_targets():
+    with pytest.raises(probe_targets.TargetError, match="or set mss_clamp_probe_port$"):
+        probe_targets.normalise([{"dest": "db1", "protocol": "tcp"}], name="mss_clamp_probe_targets")
