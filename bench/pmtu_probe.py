@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: netpath.mtu.pmtu_probe against a DF-ping bisection and tracepath, on the lab's paths.
 
+A second table probes the black-hole paths over TCP, to an open and to a closed port: exact, and
+at most twice the time ICMP takes on the same path.
+
 For each path it reports the answer, whether it is right, the time and the probes each method
 took, and exits non-zero unless pmtu_probe is exact on every path and takes at most a fifth of
 the bisection's time (the target is a tenth). The bisection is what operators do by hand:
@@ -37,6 +40,18 @@ PATHS = [
     ("pp-client", "10.62.0.2", 4, 1360, True, "black hole with 10% loss"),
 ]
 TRACEPATH_LIMIT = 10
+# TCP on the same paths as ICMP, to a port that listens (a listener started for the run) and to
+# one that does not (the reset answers); each must be exact and take at most twice ICMP's time.
+TCP_PATHS = [("wg-site-a", "10.2.0.2", 4), ("wg-site-a", "fd00:2::2", 6)]
+TCP_LISTENER_HOST, OPEN_PORT, CLOSED_PORT = "wg-site-b", 8079, 8078
+LISTENER = f"""
+import socket, time
+sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+sock.bind(("::", {OPEN_PORT}))
+sock.listen(4096)
+time.sleep(900)
+"""
 
 BISECT = r"""
 import json, subprocess, sys, time
@@ -66,11 +81,11 @@ def flush_cache(host):
     docker.exec_in(host, ["ip", "-6", "route", "flush", "cache"], check=False)
 
 
-def run_module(inventory, host, dest, family):
+def run_module(inventory, host, dest, family, **extra):
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     proc = subprocess.run(["ansible", "-i", str(inventory), host, "-m", "netpath.mtu.pmtu_probe",
-                           "-a", json.dumps({"dest": dest, "family": f"ipv{family}"})],
+                           "-a", json.dumps(dict({"dest": dest, "family": f"ipv{family}"}, **extra))],
                           capture_output=True, text=True, env=env, timeout=120)
     out = json.loads(proc.stdout)
     return out["plays"][0]["tasks"][0]["hosts"][host]
@@ -93,9 +108,42 @@ def run_tracepath(host, dest, family):
     return {"pmtu": int(found[-1]) if found else None, "ms": elapsed, "finished": finished}
 
 
+def measure_tcp(inventory, rows, repeat):
+    """For each of TCP_PATHS: (what, dest, truth, icmp ms, [(port kind, answer, right, ms)], ok)."""
+    # The listener ends by itself (timeout), or with the lab host when the topology is taken down.
+    docker.run(["docker", "exec", "-d", TCP_LISTENER_HOST, "timeout", "900", "python3", "-c", LISTENER])
+    time.sleep(0.5)
+    tcp_rows = []
+    for host, dest, family in TCP_PATHS:
+        what, _dest, truth, icmp_runs, icmp_ms = next(row[:5] for row in rows if row[1] == dest)
+        cells, ok = [], True
+        for kind, port in (("open", OPEN_PORT), ("closed", CLOSED_PORT)):
+            runs = []
+            for _ in range(repeat):
+                flush_cache(host)
+                runs.append(run_module(inventory, host, dest, family, protocol="tcp", port=port))
+            ms = statistics.median(r["elapsed_ms"] for r in runs)
+            right = all(r.get("pmtu") == truth and r.get("blackhole") == icmp_runs[0]["blackhole"] for r in runs)
+            ok &= right and ms <= 2 * icmp_ms
+            cells.append((kind, runs[0].get("pmtu"), right, ms))
+        tcp_rows.append((what, dest, truth, icmp_ms, cells, ok))
+    return tcp_rows
+
+
+def print_tcp(tcp_rows):
+    print("\n| path (TCP where echo would be filtered) | true PMTU | ICMP ms | TCP open port | ms | "
+          "TCP closed port | ms | TCP / ICMP |")
+    print("|---|---|---|---|---|---|---|---|")
+    for what, dest, truth, icmp_ms, cells, _ok in tcp_rows:
+        shown = " | ".join(f"{pmtu} {'right' if right else 'WRONG'} | {ms:.0f}" for _kind, pmtu, right, ms in cells)
+        ratio = max(ms for *_rest, ms in cells) / icmp_ms
+        print(f"| {what} ({dest}) | {truth} | {icmp_ms:.0f} | {shown} | {ratio:.2f}x |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of pmtu_probe per path (median taken)")
+    parser.add_argument("--tcp-repeat", type=int, default=1, help="runs of each TCP probe (median taken)")
     parser.add_argument("--keep", action="store_true", help="leave the lab topologies up")
     args = parser.parse_args()
 
@@ -103,7 +151,7 @@ def main():
     inventory = REPO / ".cache" / "bench-inventory.json"
     inventory.parent.mkdir(exist_ok=True)
     write_inventory(inventory, sorted({path[0] for path in PATHS}))
-    rows, ok = [], True
+    rows, tcp_rows, ok = [], [], True
     try:
         for host, dest, family, truth, blackhole, what in PATHS:
             runs = []
@@ -119,6 +167,8 @@ def main():
             speedup = bisect["ms"] / module_ms
             ok &= module_right and speedup >= 5
             rows.append((what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup))
+        tcp_rows = measure_tcp(inventory, rows, args.tcp_repeat)
+        ok &= all(row[-1] for row in tcp_rows)
     finally:
         if not args.keep:
             take_down(topologies)
@@ -136,6 +186,7 @@ def main():
         print(f"| {what} ({dest}) | {truth} | {mark(runs[0]['pmtu'], module_right)} | {module_ms:.0f} | "
               f"{runs[0]['probes_sent']} | {mark(bisect['pmtu'], bisect['pmtu'] == truth)} | {bisect['ms']:.0f} | "
               f"{bisect['probes']} | {trace_answer} | {trace['ms']:.0f} | {speedup:.0f}x |")
+    print_tcp(tcp_rows)
     speedups = [row[-1] for row in rows]
     exact = sum(row[5] for row in rows)
     print(f"\npmtu_probe exact on {exact} of {len(rows)} paths; bisection takes {min(speedups):.0f}x to "

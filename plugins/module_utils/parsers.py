@@ -25,7 +25,7 @@ def _json(text, what):
 
 
 def route_get(text):
-    """`ip -j route get [fibmatch] ADDR` -> {dev, src, gateway, mtu}.
+    """`ip -j route get [fibmatch] ADDR` -> {dev, src, gateway, mtu, local}.
 
     With fibmatch the answer is the routing table's entry, whose mtu is one set on the route (None
     when it has none: the device's applies). Without it, the answer includes what the kernel
@@ -45,6 +45,9 @@ def route_get(text):
         "src": route.get("prefsrc"),
         "gateway": route.get("gateway"),
         "mtu": metrics.get("mtu"),
+        # An address of this host: fibmatch names the link that holds the address, the plain
+        # look-up the device the packets take, the loopback.
+        "local": route.get("type") == "local",
     }
 
 

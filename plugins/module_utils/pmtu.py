@@ -1,9 +1,10 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Path MTU search with ICMP echo probes: the packet codec, the search and its driver.
+"""Path MTU search: the search and its driver, and the ICMP codec (echo requests and the errors
+that quote any probe). The TCP and UDP probes are in probe_packets.py.
 
-Everything here works on data: the sockets live in icmp_socket.py, and the unit tests drive
+Everything here works on data: the sockets live in probe_socket.py, and the unit tests drive
 the search over simulated paths. Sizes are IP packet sizes in bytes (headers included).
 
 The search sends many DF probes of different sizes at once, narrows the range between the
@@ -23,6 +24,7 @@ ICMP_HEADER = 8
 MSS_OVERHEAD = {4: 40, 6: 60}
 ECHO_REQUEST = {4: 8, 6: 128}
 ECHO_REPLY = {4: 0, 6: 129}
+ICMP_PROTOCOL = {4: 1, 6: 58}
 # At most this many probes go out in one round: enough to resolve 68..1500 to one byte, confirmed,
 # in two rounds (80 sizes leave gaps of 18, whose 17 sizes x 3 attempts fit the second round),
 # little enough (about 64 kB) not to flood the path.
@@ -62,49 +64,69 @@ def build_echo(family, ident, seq, size, token=b""):
     return struct.pack("!BBHHH", ECHO_REQUEST[4], 0, checksum(header + payload), ident, seq) + payload
 
 
-def parse_icmp(family, data, ident):
-    """(kind, seq, mtu) for a packet that concerns our probes, else None.
-
-    IPv4 raw sockets hand over the IP header too; IPv6 raw sockets only the ICMPv6 message.
-    Errors (too big, time exceeded) quote our echo request: its id and sequence match them.
-    """
+def strip_ipv4(family, data):
+    """The payload of a packet from a raw socket: IPv4 raw sockets hand over the IP header too,
+    IPv6 raw sockets only the payload. None when too short to be one."""
     if family == 4:
         if len(data) < 20:
             return None
         data = data[(data[0] & 0x0F) * 4:]
+    return data
+
+
+IcmpError = collections.namedtuple("IcmpError", "kind mtu protocol quoted")
+
+
+def icmp_error(family, data):
+    """The ICMP error in `data` (an ICMP message, no IP header) as an IcmpError, else None.
+
+    kind: too_big | time_exceeded | port_unreachable; protocol and quoted: the protocol and the
+    start (transport header first) of the packet it quotes, the probe it is about.
+    """
     if len(data) < 8:
         return None
     icmp_type, code = data[0], data[1]
-    if icmp_type == ECHO_REPLY[family]:
-        their_ident, seq = struct.unpack("!HH", data[4:8])
-        return ("reply", seq, None) if their_ident == ident else None
     if family == 4 and icmp_type == 3 and code == 4:
         kind, mtu = "too_big", struct.unpack("!H", data[6:8])[0] or None
     elif family == 6 and icmp_type == 2:
         kind, mtu = "too_big", struct.unpack("!I", data[4:8])[0] or None
     elif (family, icmp_type, code) in ((4, 11, 0), (6, 3, 0)):
         kind, mtu = "time_exceeded", None
+    elif (family, icmp_type, code) in ((4, 3, 3), (6, 1, 4)):
+        kind, mtu = "port_unreachable", None
     else:
         return None
-    quoted = _quoted_echo(family, data[8:])
-    if quoted is None or quoted[0] != ident:
-        return None
-    return (kind, quoted[1], mtu)
-
-
-def _quoted_echo(family, inner):
-    """(ident, seq) of the echo request an ICMP error quotes, or None."""
+    inner = data[8:]
     if family == 4:
-        if len(inner) < 20 or inner[9] != 1:
+        if len(inner) < 20:
             return None
-        inner = inner[(inner[0] & 0x0F) * 4:]
+        protocol, quoted = inner[9], inner[(inner[0] & 0x0F) * 4:]
     else:
-        if len(inner) < 40 or inner[6] != 58:
+        if len(inner) < 40:
             return None
-        inner = inner[40:]
-    if len(inner) < 8 or inner[0] != ECHO_REQUEST[family]:
+        protocol, quoted = inner[6], inner[40:]
+    return IcmpError(kind, mtu, protocol, quoted)
+
+
+def parse_icmp(family, data, ident):
+    """(kind, seq, mtu) for a packet that concerns our echo probes, else None.
+
+    Errors (too big, time exceeded) quote our echo request: its id and sequence match them.
+    """
+    data = strip_ipv4(family, data)
+    if data is None or len(data) < 8:
         return None
-    return struct.unpack("!HH", inner[4:8])
+    if data[0] == ECHO_REPLY[family]:
+        their_ident, seq = struct.unpack("!HH", data[4:8])
+        return ("reply", seq, None) if their_ident == ident else None
+    error = icmp_error(family, data)
+    if error is None or error.kind == "port_unreachable" or error.protocol != ICMP_PROTOCOL[family]:
+        return None
+    quoted = error.quoted
+    if len(quoted) < 8 or quoted[0] != ECHO_REQUEST[family]:
+        return None
+    their_ident, seq = struct.unpack("!HH", quoted[4:8])
+    return (error.kind, seq, error.mtu) if their_ident == ident else None
 
 
 def validate_sizes(family, min_size, max_size):
@@ -189,13 +211,16 @@ def _record_late(search, late, wait, timeout):
     return min(timeout, max(wait, 2 * slowest + 0.02))
 
 
-def probe_path(transport, family, min_size, max_size, attempts, timeout, clock):
-    """Find the path MTU over `transport`; the result dict of the pmtu_probe module (less route facts)."""
+def probe_path(transport, family, min_size, max_size, attempts, timeout, clock, what="ICMP echo requests"):
+    """Find the path MTU over `transport`; the result dict of the pmtu_probe module (less route facts).
+
+    `what` names the probes (ICMP echo requests, TCP SYNs to a port, ...) in the error when none
+    is answered. The search is the same for every protocol: only the transport differs."""
     started = clock()
     liveness = transport.exchange([Probe(min_size, None)] * attempts, timeout, early=True)
     rtts = [event.rtt for event in liveness if event is not None and event.kind == "reply"]
     if not rtts:
-        raise DeadDestination("no answer to %d echo requests of %d bytes in %.1f s" % (attempts, min_size, timeout))
+        raise DeadDestination("no answer to %d %s of %d bytes in %.1f s" % (attempts, what, min_size, timeout))
     rtt = min(rtts)
     # Long enough for the slowest answer a healthy path gives, never longer than `timeout`.
     wait = min(timeout, max(0.05, 4 * max(rtts) + 0.02))

@@ -41,7 +41,7 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_tem
 PROBE_KEYS = (
     "pmtu", "route_mtu", "blackhole", "icmp_too_big", "icmp_too_big_from", "recommended_mss",
     "probes_sent", "rounds", "converged", "elapsed_ms", "rtt_ms", "wait_ms", "address", "family",
-    "interface", "cached_pmtu", "bottleneck", "hops",
+    "interface", "cached_pmtu", "bottleneck", "hops", "protocol", "port",
 )
 
 NO_PATH = "no path was measured"
@@ -160,6 +160,10 @@ def probe_results(registered, peers=False, kind=None):
         for key in PROBE_KEYS:
             if key in result:
                 probe[key] = plain(result[key])
+        for key in ("protocol", "port"):
+            # A failed probe returns neither: what it was asked to probe with says it.
+            if key not in probe and key in module_args:
+                probe[key] = plain(module_args[key])
         probe["failed"] = bool(result.get("failed") or result.get("unreachable"))
         if probe["failed"]:
             probe["msg"] = plain(result.get("msg") or "the probe failed")
@@ -375,7 +379,13 @@ def as_int(value):
 
 # The probe table: (header, numeric).
 PROBE_COLUMNS = (("destination", False), ("path MTU", True), ("route MTU", True), ("interface", False),
-                 ("black hole", False), ("ICMP too big", True), ("MSS", True))
+                 ("black hole", False), ("ICMP too big", True), ("MSS", True), ("measured with", False))
+
+
+def probe_protocol(probe):
+    """What measured the path: "icmp", "tcp 5432", "udp 53" (older results: icmp)."""
+    protocol = scalar_text(probe.get("protocol") or "icmp")
+    return protocol if probe.get("port") in (None, "") else "%s %s" % (protocol, scalar_text(probe.get("port")))
 
 
 # Why a gateway that answers no echo is not a black hole, in its row.
@@ -390,7 +400,8 @@ def probe_view(probe):
         why = scalar_text(probe.get("msg", ""))
         if probe.get("kind") == "gateway":
             why = "%s (%s)" % (GATEWAY_SILENT, why)
-        return {"failed": True, "blackhole": False, "cells": [dest, "no answer", "", "", "", "", why]}
+        return {"failed": True, "blackhole": False,
+                "cells": [dest, "no answer", "", "", "", "", why, probe_protocol(probe)]}
     icmp = probe.get("icmp_too_big")
     return {"failed": False, "blackhole": bool(probe.get("blackhole")), "cells": [
         dest,
@@ -400,6 +411,7 @@ def probe_view(probe):
         "yes" if probe.get("blackhole") else "no",
         "none" if icmp is None else scalar_text(icmp),
         scalar_text(probe.get("recommended_mss")),
+        probe_protocol(probe),
     ]}
 
 
@@ -602,6 +614,11 @@ METRICS = (
      "Seconds since the latest handshake with the WireGuard peer (peers never handshaken are left out)."),
     ("netpath_udp_buffer_errors_total", "counter", "UDP receive/send buffer errors of the host (kernel counter)."),
     ("netpath_findings", "gauge", "Number of netpath.mtu findings of the host with this severity and id."),
+    ("netpath_path_mtu_bytes", "gauge",
+     "Path MTU the host measured to the destination (largest IP packet that got through with DF set), bytes."),
+    ("netpath_path_blackhole", "gauge",
+     "1 when larger packets to the destination vanished without a too-big message (a path-MTU black hole), else 0."),
+    ("netpath_probe_duration_seconds", "gauge", "Time the path MTU probe to the destination took, seconds."),
 )
 
 
@@ -621,6 +638,23 @@ def sample(name, labels, value):
 
 def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def add_probe_samples(samples, host, probe):
+    """The path MTU, black hole and duration of one probe that got an answer (a failed one has none)."""
+    if not isinstance(probe, Mapping) or probe.get("failed") or not is_number(probe.get("pmtu")):
+        return
+    dest = scalar_text(probe.get("peer") or probe.get("dest"))
+    family = scalar_text(probe.get("family") or "")
+    protocol = scalar_text(probe.get("protocol") or "icmp")
+    samples["netpath_path_mtu_bytes"].append(sample("netpath_path_mtu_bytes", [
+        ("host", host), ("dest", dest), ("family", family), ("protocol", protocol),
+        ("interface", scalar_text(probe.get("interface") or ""))], probe["pmtu"]))
+    samples["netpath_path_blackhole"].append(sample("netpath_path_blackhole", [
+        ("host", host), ("dest", dest), ("family", family)], 1 if probe.get("blackhole") else 0))
+    if is_number(probe.get("elapsed_ms")):
+        samples["netpath_probe_duration_seconds"].append(sample("netpath_probe_duration_seconds", [
+            ("host", host), ("dest", dest), ("protocol", protocol)], round(probe["elapsed_ms"] / 1000.0, 4)))
 
 
 def render_metrics(report):
@@ -668,6 +702,8 @@ def render_metrics(report):
         for (severity, fid), count in sorted(counts.items()):
             samples["netpath_findings"].append(
                 sample("netpath_findings", [("host", host), ("severity", severity), ("id", fid)], count))
+        for probe in entry.get("probes") or []:
+            add_probe_samples(samples, host, probe)
     lines = []
     for name, kind, help_text in METRICS:
         lines.append("# HELP %s %s" % (name, help_text))

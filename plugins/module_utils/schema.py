@@ -575,6 +575,8 @@ PROBE_FIELDS = {
     "cached_pmtu": Int(nullable=True, minimum=0, maximum=U32_MAX),
     "bottleneck": Dict({}, "with locate: where the path narrows", nullable=True),
     "hops": List(Dict({}), "with locate: each hop", nullable=True),
+    "protocol": Str("what measured the path (absent: icmp)", nullable=True, choices=("icmp", "tcp", "udp")),
+    "port": Int("destination port of tcp and udp probes", nullable=True, minimum=1, maximum=65535),
     "failed": Anything("the probe failed"),
     "msg": Anything("why it failed"),
 }

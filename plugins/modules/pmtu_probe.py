@@ -8,9 +8,12 @@ module: pmtu_probe
 short_description: Measure the exact path MTU to a destination, also through a black hole
 version_added: 0.1.0
 description:
-  - Sends ICMP echo requests of many sizes at once with the Don't Fragment bit set, matches the
-    answers to the sizes, and narrows the range between the largest size answered and the
-    smallest size lost until it is one byte wide, usually in two rounds after a first small probe.
+  - Sends probes of many sizes at once with the Don't Fragment bit set, matches the answers to the
+    sizes, and narrows the range between the largest size answered and the smallest size lost
+    until it is one byte wide, usually in two rounds after a first small probe.
+  - The probes are ICMP echo requests, or, where echo is filtered (cloud security groups, hardened
+    hosts), TCP SYNs or UDP datagrams to a port, see O(protocol). Every protocol uses the same
+    search, waits, confirmations, too-big handling and O(locate).
   - Works where ICMP "fragmentation needed" (ICMPv6 "packet too big") is filtered, a path-MTU
     black hole, where C(tracepath) reports the local MTU. A size counts as lost only when it was
     lost O(attempts) times (as RFC 8899 does) or a router said it was too big, and an answer is
@@ -24,12 +27,15 @@ description:
     round more for such answers, so a busy host is not taken for a black hole.
   - A destination that answers no probe at all fails the task with a message that says so, since
     that is not a black hole.
-  - Needs root (raw ICMP sockets) and uses only Python's standard library and C(ip) from iproute2.
+  - A destination on this host (the loopback, an own address) gives the route's MTU (65535 at most,
+    the largest IP packet) like any other path; the socket buffers are sized to hold a whole round
+    of the largest probes and their answers, so none is dropped on the way in and taken for lost.
+  - Needs root (raw sockets) and uses only Python's standard library and C(ip) from iproute2.
 author:
   - netpath.mtu developers (@netpath)
 requirements:
   - C(ip) from iproute2 on the target.
-  - Root or C(CAP_NET_RAW), for raw ICMP sockets.
+  - Root or C(CAP_NET_RAW), for raw sockets.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - netpath.mtu.attributes
@@ -86,6 +92,32 @@ options:
     description: Largest hop limit that O(locate) tries.
     type: int
     default: 30
+  protocol:
+    description:
+      - What the probes are.
+      - V(icmp), ICMP echo requests; the destination must answer echo.
+      - V(tcp), TCP SYNs to O(port) that carry the probe's size as payload. A SYN-ACK (open port) or
+        a reset (closed port) proves that the size arrived, so any port the destination's firewall
+        lets through measures the path, open or closed. Each SYN-ACK is answered with a reset (this
+        host's kernel also sends one), so no half-open connection stays on the destination.
+      - V(udp), UDP datagrams to O(port). An ICMP port unreachable from the destination (a closed
+        port), or a reply that echoes the probe, proves arrival. A service that answers nothing
+        cannot be measured over UDP, and the task fails saying so.
+      - Most hosts rate-limit port unreachables (Linux sends one a second after a burst of six,
+        C(net.ipv4.icmp_ratelimit), and 1000 ICMP messages a second in all), and a missing answer
+        looks like a lost probe, so over UDP a closed port of such a host gives too low a path MTU
+        flagged as a black hole; the module then warns. V(tcp) has no such limit, so prefer it.
+      - ICMP too-big and time-exceeded messages about TCP and UDP probes count as for echo.
+    type: str
+    choices: [icmp, tcp, udp]
+    default: icmp
+    version_added: 0.2.0
+  port:
+    description:
+      - Destination port of V(tcp) and V(udp) probes, 1..65535. Required with them, not allowed
+        with V(icmp).
+    type: int
+    version_added: 0.2.0
 notes:
   - "What to set where, from the measured RV(pmtu) (the path MTU of the underlay between two
     tunnel endpoints): WireGuard interface MTU = pmtu - 60 (IPv4 outer) or pmtu - 80 (IPv6
@@ -123,6 +155,12 @@ EXAMPLES = r"""
     family: ipv6
     locate: true
   register: v6
+
+- name: Measure a path where the destination drops ICMP echo but serves HTTPS
+  netpath.mtu.pmtu_probe:
+    dest: 198.51.100.20
+    protocol: tcp
+    port: 443
 
 - name: Show where the path narrows
   ansible.builtin.debug:
@@ -210,6 +248,24 @@ interface:
   returned: success
   type: str
   sample: eth0
+protocol:
+  description: What measured the path, O(protocol).
+  returned: success
+  type: str
+  sample: tcp
+  version_added: 0.2.0
+port:
+  description: Destination port of TCP and UDP probes, null for ICMP.
+  returned: success
+  type: int
+  sample: 443
+  version_added: 0.2.0
+resets_sent:
+  description: Resets this module sent for the SYN-ACKs its TCP probes caused (0 for ICMP and UDP).
+  returned: success
+  type: int
+  sample: 92
+  version_added: 0.2.0
 cached_pmtu:
   description: Path MTU the kernel had cached for O(dest) before the probe (learned from a too-big message), or null.
   returned: success
@@ -251,7 +307,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, pmtu
-from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport, SendRefused
+from ansible_collections.netpath.mtu.plugins.module_utils.probe_socket import RawProbeTransport, SendRefused, make_codec
 
 FAMILIES = {"auto": 0, "ipv4": 4, "ipv6": 6}
 SOCKET_FAMILY = {socket.AF_INET: 4, socket.AF_INET6: 6}
@@ -299,12 +355,39 @@ def route_facts(module, address):
     try:
         route = parsers.route_get(ip_json(["route", "get", "fibmatch", address], "no route to %s" % address))
         learned = parsers.route_get(ip_json(["route", "get", address], "no route to %s" % address))
+        if learned["local"]:
+            route = dict(route, dev=learned["dev"])  # packets to an own address go over lo
         link = ip_json(["link", "show", "dev", route["dev"]], "cannot read interface %s" % route["dev"])
         route["route_mtu"] = route["mtu"] or parsers.link_mtu(link)
     except parsers.ParseError as exc:
         module.fail_json(msg=str(exc))
     route["cached_mtu"] = learned["mtu"] if learned["mtu"] != route["mtu"] else None
     return route
+
+
+def port_error(protocol, port):
+    """Why `port` does not go with `protocol`, else None."""
+    if protocol == "icmp" and port is not None:
+        return "port=%d is given but protocol is icmp, which has no ports; use protocol: tcp or udp" % port
+    if protocol != "icmp" and port is None:
+        return "protocol=%s needs a port: the destination port to probe, 1..65535" % protocol
+    if port is not None and not 1 <= port <= 65535:
+        return "port=%d is outside 1..65535" % port
+    return None
+
+
+def dead_destination_message(params, address, exc):
+    """What a path whose probes got no answer at all means, and what to try next."""
+    head = "%s (%s) does not answer: %s. This is not a black hole: " % (params["dest"], address, exc)
+    if params["protocol"] == "tcp":
+        return head + ("the host is down or unreachable, or a firewall drops TCP to port %d without a reset. "
+                       "Probe a port the host serves." % params["port"])
+    if params["protocol"] == "udp":
+        return head + ("nothing answered and no port unreachable came back: the service on port %d is silent "
+                       "or a firewall drops the datagrams. Probe with protocol: tcp and a port the host serves."
+                       % params["port"])
+    return head + ("the host is down, unreachable, or drops ICMP echo. If it serves TCP, probe with "
+                   "protocol: tcp and a port it serves (port: 22, 443, ...).")
 
 
 def main():
@@ -318,6 +401,8 @@ def main():
             attempts=dict(type="int", default=3),
             locate=dict(type="bool", default=False),
             max_hops=dict(type="int", default=30),
+            protocol=dict(type="str", default="icmp", choices=["icmp", "tcp", "udp"]),
+            port=dict(type="int"),
         ),
         supports_check_mode=True,
     )
@@ -325,12 +410,15 @@ def main():
     for name, low, high in (("timeout", 0.01, 60), ("attempts", 1, 10), ("max_hops", 1, 64)):
         if not low <= params[name] <= high:
             module.fail_json(msg="%s=%s is outside %s..%s" % (name, params[name], low, high))
+    error = port_error(params["protocol"], params["port"])
+    if error:
+        module.fail_json(msg=error)
     family, address = resolve(module, params["dest"], FAMILIES[params["family"]])
     error = pmtu.validate_sizes(family, params["min_size"], params["max_size"])
     if error:
         module.fail_json(msg=error)
     if os.geteuid() != 0:
-        module.fail_json(msg="pmtu_probe needs root for raw ICMP sockets (running as uid %d); use become: true"
+        module.fail_json(msg="pmtu_probe needs root for raw sockets (running as uid %d); use become: true"
                          % os.geteuid())
     route = route_facts(module, address)
     min_size = params["min_size"] or limits.MTU_LIMITS[family][0]
@@ -340,28 +428,32 @@ def main():
         module.fail_json(msg="%s (max_size defaults to the route MTU, %d)" % (error, route["route_mtu"]))
 
     try:
-        transport = RawIcmpTransport(family, address, max_size,
-                                     max(pmtu.ROUND_PROBES, params["attempts"], 2 * params["max_hops"]))
+        codec, keep = make_codec(family, address, params["protocol"], params["port"] or 0)
+        transport = RawProbeTransport(family, address, codec, max_size,
+                                      max(pmtu.ROUND_PROBES, params["attempts"], 2 * params["max_hops"]), keep=keep)
     except PermissionError as exc:
-        module.fail_json(msg="cannot open a raw ICMP socket: %s; pmtu_probe needs root or CAP_NET_RAW" % exc)
+        module.fail_json(msg="cannot open a raw socket: %s; pmtu_probe needs root or CAP_NET_RAW" % exc)
     try:
         result = pmtu.probe_path(transport, family, min_size, max_size, params["attempts"], params["timeout"],
-                                 time.monotonic)
+                                 time.monotonic, codec.what)
         if params["locate"] and result["pmtu"] < max_size:
             started = time.monotonic()
             result.update(pmtu.locate(transport, family, min_size, result["pmtu"] + 1, params["max_hops"],
                                       result["wait_ms"] / 1000.0))
             result["elapsed_ms"] = round(result["elapsed_ms"] + (time.monotonic() - started) * 1000, 1)
     except SendRefused as exc:
-        module.fail_json(msg="%s: a firewall rule in this host's OUTPUT chain drops the probes; allow ICMP echo "
-                         "requests to %s to measure the path" % (exc, address), probes_sent=transport.sent)
+        module.fail_json(msg="%s: a firewall rule in this host's OUTPUT chain drops the probes; allow %s "
+                         "to %s to measure the path" % (exc, codec.what, address), probes_sent=transport.sent)
     except pmtu.DeadDestination as exc:
-        module.fail_json(msg="%s (%s) does not answer: %s. This is not a black hole: the host is down, "
-                         "unreachable, or drops ICMP echo." % (params["dest"], address, exc),
-                         probes_sent=transport.sent)
+        module.fail_json(msg=dead_destination_message(params, address, exc), probes_sent=transport.sent)
     finally:
         transport.close()
+    if params["protocol"] == "udp" and result["blackhole"]:
+        module.warn("Over UDP a black hole may be the destination's rate limit on port unreachables (Linux: one "
+                    "a second after six): confirm pmtu=%d with protocol: tcp and a port the host serves."
+                    % result["pmtu"])
     result.update(changed=False, probes_sent=transport.sent, route_mtu=route["route_mtu"], address=address,
+                  protocol=params["protocol"], port=params["port"], resets_sent=transport.answered,
                   family="ipv%d" % family, interface=route["dev"], cached_pmtu=route["cached_mtu"])
     module.exit_json(**result)
 

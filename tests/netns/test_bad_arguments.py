@@ -55,6 +55,8 @@ CASES = {
         "attempts": ints_outside(1, 10),
         "max_hops": ints_outside(1, 64),
         "locate": ["maybe", 2, [True]],
+        "protocol": ["", "sctp", "TCP"],
+        "port": [0, 70000, "http", 80],  # with the default protocol, icmp, any port is wrong
     }),
     "mtu_facts": ({"gather_subset": ["interfaces"]}, {
         "gather_subset": [["bogus"], ["!bogus"], ["interfaces", "all!"], "bogus", [""], [1]],

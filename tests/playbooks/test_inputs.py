@@ -66,6 +66,10 @@ AUDIT_CASES = [
     ({"netpath_strict": True, "netpath_probe_target": ["192.0.2.7"]},
      "netpath_strict is true: netpath.mtu.audit does not take netpath_probe_target (set for localhost), "
      "which does nothing here: did you mean netpath_probe_targets? Nothing was audited or written."),
+    ({"netpath_probe_targets": ["10.0.0.5", {"dest": "db1", "protocol": "tcp", "port": 70000}]},
+     "netpath_probe_targets[1] (db1): port=70000 is outside 1..65535"),
+    ({"netpath_probe_targets": [{"dest": "db1", "protocol": "tcp"}]}, "(db1): protocol tcp needs a port"),
+    ({"netpath_probe_protocol": "sctp"}, "value of netpath_probe_protocol must be one of: icmp, tcp, udp"),
 ]
 
 

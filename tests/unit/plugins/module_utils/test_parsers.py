@@ -81,7 +81,9 @@ def test_proc_files():
 def test_route_and_link_json():
     route = parsers.route_get('[{"dst":"10.2.0.2","gateway":"10.1.0.1","dev":"eth0","prefsrc":"10.1.0.2",'
                               '"metrics":[{"mtu":1400}]}]')
-    assert route == {"dev": "eth0", "src": "10.1.0.2", "gateway": "10.1.0.1", "mtu": 1400}
+    assert route == {"dev": "eth0", "src": "10.1.0.2", "gateway": "10.1.0.1", "mtu": 1400, "local": False}
+    own = parsers.route_get('[{"type":"local","dst":"10.2.0.1","dev":"lo","prefsrc":"10.2.0.1"}]')
+    assert (own["dev"], own["local"]) == ("lo", True)
     with pytest.raises(parsers.ParseError, match="not JSON"):
         parsers.route_get("10.2.0.2 via 10.1.0.1 dev eth0")
     assert parsers.default_route_dev('[{"dst":"default","nexthops":[{"gateway":"10.0.0.1","dev":"bond0"}]}]') == "bond0"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import icmp_socket, pmtu
+from ansible_collections.netpath.mtu.plugins.module_utils import pmtu, probe_packets, probe_socket
 
 
 class Hop:
@@ -158,7 +158,7 @@ def test_an_honest_router_before_a_black_hole():
 
 def test_a_dead_destination_is_not_a_black_hole():
     path = SimPath(1500, [Hop("r1", 1400, sends_too_big=False)], alive=False)
-    with pytest.raises(pmtu.DeadDestination, match="no answer to 3 echo requests of 68 bytes in 2.0 s"):
+    with pytest.raises(pmtu.DeadDestination, match="no answer to 3 ICMP echo requests of 68 bytes in 2.0 s"):
         run(path)
     assert path.rounds == [[68, 68, 68]]
 
@@ -266,7 +266,8 @@ def test_matching_survives_reordering_duplicates_and_strangers():
     packets = [(reply(12), "d", 1.6), (reply(10, ident=0x5555), "x", 1.6), (too_big, "r1", 1.7),
                (reply(10), "d", 1.8), (reply(10), "d", 1.9),
                (ipv4(bytes(4) + struct.pack("!HH", 0x1234, 77)), "d", 2.0)]
-    settled = icmp_socket.match(4, 0x1234, pending, packets)
+    packets = [packet + (True,) for packet in packets]
+    settled = probe_socket.match(probe_packets.EchoProbes(4, 0x1234, b""), pending, packets)
     assert set(settled) == {10, 11, 12}
     assert settled[12].kind == "reply" and settled[12].rtt == pytest.approx(0.1)
     assert settled[11] == pmtu.Event("too_big", 900, "r1", pytest.approx(0.7))
@@ -300,10 +301,12 @@ def test_an_honest_router_needs_no_wait_for_late_answers():
 
 def test_the_socket_transport_keeps_late_answers_for_the_probe_they_answer():
     # A raw ICMP socket needs root; a UDP socket on loopback delivers the same bytes.
-    transport = icmp_socket.RawIcmpTransport.__new__(icmp_socket.RawIcmpTransport)
-    transport.family, transport.ident, transport.clock = 4, 0x1234, time.monotonic
+    transport = probe_socket.RawProbeTransport.__new__(probe_socket.RawProbeTransport)
+    transport.family, transport.clock = 4, time.monotonic
+    transport.codec = probe_packets.EchoProbes(4, 0x1234, b"")
     transport.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     transport.sock.bind(("127.0.0.1", 0))
+    transport.sockets = [(transport.sock, True)]
     sent_at = time.monotonic() - 0.5
     transport.unanswered = collections.OrderedDict({7: (1300, sent_at), 8: (1400, sent_at)})
     transport.late = []
@@ -323,7 +326,7 @@ def test_the_socket_transport_keeps_late_answers_for_the_probe_they_answer():
 def test_the_socket_buffers_hold_a_round_of_the_largest_probes_twice():
     # A 65535-byte packet is charged as 128 KiB and more; 80 of them, answers and (on lo) echoed
     # requests, is over 20 MiB, where the old fixed 1 MiB dropped most replies: a false black hole.
-    assert icmp_socket.packet_charge(65535) > 65536 * 2 - 1
-    assert icmp_socket.buffer_bytes(65535, 80) >= 2 * 80 * 65536 * 2
-    assert icmp_socket.buffer_bytes(9000, 80) >= 2 * 80 * 9000
-    assert icmp_socket.buffer_bytes(1500, 80) == icmp_socket.MIN_BUFFER
+    assert probe_socket.packet_charge(65535) > 65536 * 2 - 1
+    assert probe_socket.buffer_bytes(65535, 80) >= 2 * 80 * 65536 * 2
+    assert probe_socket.buffer_bytes(9000, 80) >= 2 * 80 * 9000
+    assert probe_socket.buffer_bytes(1500, 80) == probe_socket.MIN_BUFFER

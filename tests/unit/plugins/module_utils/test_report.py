@@ -140,13 +140,17 @@ def test_probe_results_keep_what_the_module_returned():
           "invocation": {"module_args": {"dest": "site-b", "family": "auto"}}, "item": "site-b",
           "ansible_loop_var": "item"}
     bad = {"failed": True, "msg": "10.9.9.9 (10.9.9.9) does not answer: no reply", "changed": False,
-           "invocation": {"module_args": {"dest": "10.9.9.9"}}, "item": "10.9.9.9", "ansible_loop_var": "item"}
+           "invocation": {"module_args": {"dest": "10.9.9.9", "protocol": "tcp", "port": 5432}},
+           "item": {"dest": "10.9.9.9", "protocol": "tcp", "port": 5432}, "ansible_loop_var": "item"}
     probes = report.probe_results(loop_result(ok, bad))
     assert probes == [
         {"dest": "site-b", "pmtu": 1400, "route_mtu": 1500, "blackhole": True, "icmp_too_big": None,
          "recommended_mss": 1360, "address": "10.2.0.2", "family": "ipv4", "interface": "eth0", "failed": False},
-        {"dest": "10.9.9.9", "failed": True, "msg": "10.9.9.9 (10.9.9.9) does not answer: no reply"},
+        # A failed probe returns no protocol: the one it was asked to probe with is kept.
+        {"dest": "10.9.9.9", "protocol": "tcp", "port": 5432, "failed": True,
+         "msg": "10.9.9.9 (10.9.9.9) does not answer: no reply"},
     ]
+    assert [report.probe_view(probe)["cells"][-1] for probe in probes] == ["icmp", "tcp 5432"]
 
 
 def test_probe_results_of_a_mesh_name_the_peer():
@@ -425,7 +429,8 @@ def test_metrics_in_textfile_format(built):
         "netpath_audit_success": "gauge", "netpath_audit_timestamp_seconds": "gauge",
         "netpath_interface_mtu": "gauge", "netpath_interface_drops_total": "counter",
         "netpath_wireguard_handshake_age_seconds": "gauge", "netpath_udp_buffer_errors_total": "counter",
-        "netpath_findings": "gauge",
+        "netpath_findings": "gauge", "netpath_path_mtu_bytes": "gauge", "netpath_path_blackhole": "gauge",
+        "netpath_probe_duration_seconds": "gauge",
     }
     for name in types:
         assert "# HELP %s " % name in text
@@ -444,6 +449,24 @@ def test_metrics_in_textfile_format(built):
                     (("host", "co-node"), ("severity", "warning"), ("id", "missing_mss_clamp")))] == 1
     assert samples[("netpath_audit_success", (("host", "healthy-a"),))] == 1
     assert samples[("netpath_audit_timestamp_seconds", ())] == 1778405400
+    path = (("host", "wg-site-a"), ("dest", "10.2.0.2"), ("family", "ipv4"))
+    assert samples[("netpath_path_mtu_bytes", path + (("protocol", "icmp"), ("interface", "eth0")))] == 1400
+    assert samples[("netpath_path_blackhole", path)] == 1
+    assert samples[("netpath_path_blackhole", (("host", "co-node"), ("dest", "10.5.0.2"), ("family", "ipv4")))] == 0
+    assert samples[("netpath_probe_duration_seconds", (("host", "wg-site-a"), ("dest", "10.2.0.2"),
+                                                       ("protocol", "icmp")))] == pytest.approx(0.1042)
+    # A failed probe measured nothing: no path series for it.
+    assert not [k for k in samples if ("dest", "co-service.example") in k[1]]
+
+
+def test_metrics_say_which_protocol_measured_the_path(sample):
+    probes = sample["hostvars"]["co-node"]["netpath_probes"]
+    probes[0].update(protocol="tcp", port=5432)
+    built = report.build_report(sample["hostvars"], ["co-node"], "2026-05-10T09:30:00Z")
+    _types, samples = parse_metrics(report.render_metrics(built))
+    assert samples[("netpath_path_mtu_bytes", (("host", "co-node"), ("dest", "10.5.0.2"), ("family", "ipv4"),
+                                               ("protocol", "tcp"), ("interface", "eth0")))] == 1450
+    assert "tcp 5432" in report.render_markdown(built) and "tcp 5432" in report.render_html(built)
 
 
 def test_metrics_escape_label_values(sample):

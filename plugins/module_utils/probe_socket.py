@@ -1,11 +1,14 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Raw ICMP echo probes with the DF bit set, as a transport for pmtu.probe_path.
+"""Raw-socket probes with the DF bit set, as a transport for pmtu.probe_path: ICMP echo requests,
+TCP SYNs or UDP datagrams, as the codec of probe_packets.py builds and reads them.
 
 IP_PMTUDISC_PROBE (IPV6_PMTUDISC_PROBE) sets DF and ignores the kernel's cached path MTU, so a
 probe of any size up to the interface MTU leaves the host as sent, whatever an earlier too-big
-message taught the kernel. Needs CAP_NET_RAW (root).
+message taught the kernel. TCP and UDP probes go out on a raw socket of their protocol, which also
+receives the answers; the ICMP errors about them come on a second, raw ICMP socket. Needs
+CAP_NET_RAW (root).
 """
 
 import collections
@@ -15,7 +18,7 @@ import select
 import socket
 import time
 
-from ansible_collections.netpath.mtu.plugins.module_utils import pmtu
+from ansible_collections.netpath.mtu.plugins.module_utils import pmtu, probe_packets
 
 # From <linux/in.h> and <linux/in6.h>; Python's socket module does not export all of them.
 IP_MTU_DISCOVER = 10
@@ -55,16 +58,17 @@ class SendRefused(Exception):
     """This host refused to send a probe (EPERM/EACCES): its own firewall drops it."""
 
 
-def match(family, ident, pending, packets):
+def match(codec, pending, packets):
     """Pair received packets with pending probes.
 
-    pending: seq -> (index, sent_at); packets: (data, source, received_at) in arrival order.
+    pending: seq -> (index, sent_at); packets: (data, source, received_at, from_icmp) in arrival
+    order, from_icmp telling the ICMP socket's packets from the probe protocol's.
     Returns seq -> Event for the first packet that settles each pending probe; duplicates,
     stale answers and other programs' ICMP are ignored, in whatever order they arrive.
     """
     settled = {}
-    for data, source, received_at in packets:
-        parsed = pmtu.parse_icmp(family, data, ident)
+    for data, source, received_at, from_icmp in packets:
+        parsed = codec.parse(data, source, from_icmp)
         if parsed is None or parsed[1] not in pending or parsed[1] in settled:
             continue
         kind, seq, mtu = parsed
@@ -72,29 +76,74 @@ def match(family, ident, pending, packets):
     return settled
 
 
-class RawIcmpTransport:
-    def __init__(self, family, address, max_size, outstanding, clock=time.monotonic):
-        """`outstanding`: the most probes one exchange sends, each at most `max_size` bytes."""
+def raw_socket(family, protocol, buffer):
+    """A raw socket of `protocol` (None: ICMP of the family) that sends with DF set, past the
+    cached path MTU, with send and receive buffers of `buffer` bytes."""
+    if family == 4:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, protocol or socket.IPPROTO_ICMP)
+        sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE)
+    else:
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, protocol or socket.IPPROTO_ICMPV6)
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE)
+        sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
+    for forced, plain in ((SO_RCVBUFFORCE, socket.SO_RCVBUF), (SO_SNDBUFFORCE, socket.SO_SNDBUF)):
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, forced, buffer)
+        except PermissionError:  # CAP_NET_RAW without CAP_NET_ADMIN: up to the sysctl's limit
+            sock.setsockopt(socket.SOL_SOCKET, plain, buffer)
+    return sock
+
+
+def source_for(family, address, port):
+    """The address this host sends from to `address`."""
+    af = probe_packets.ADDRESS_FAMILY[family]
+    with socket.socket(af, socket.SOCK_DGRAM) as router:
+        router.connect((address, port))  # no packet: it only picks the route and source
+        source = router.getsockname()[0]
+    return source
+
+
+def hold_port(family, protocol, source):
+    """(a socket bound to a free port of `protocol` on `source`, that port), so that no other
+    program takes the port while the probes use it.
+
+    Nothing listens on the held port, so this host's kernel resets a SYN-ACK that reaches it,
+    and the bound UDP socket takes UDP answers, so the kernel sends no port unreachable back."""
+    kind = socket.SOCK_STREAM if protocol == socket.IPPROTO_TCP else socket.SOCK_DGRAM
+    holder = socket.socket(probe_packets.ADDRESS_FAMILY[family], kind)
+    holder.bind((source, 0))
+    return holder, holder.getsockname()[1]
+
+
+def make_codec(family, address, protocol, port):
+    """(the codec of `protocol` to `address`:`port`, the sockets to close with the transport)."""
+    token = os.urandom(8)
+    if protocol == "icmp":
+        return probe_packets.EchoProbes(family, int.from_bytes(os.urandom(2), "big"), token), []
+    source = source_for(family, address, port)
+    holder, sport = hold_port(family, probe_packets.PROTOCOL_NUMBER[protocol], source)
+    codec = probe_packets.TcpSyns if protocol == "tcp" else probe_packets.UdpDatagrams
+    return codec(family, source, address, port, sport, token), [holder]
+
+
+class RawProbeTransport:
+    def __init__(self, family, address, codec, max_size, outstanding, clock=time.monotonic, keep=()):
+        """`outstanding`: the most probes one exchange sends, each at most `max_size` bytes;
+        `keep`: sockets to close with this one (the held source port)."""
         self.family = family
         self.address = address
+        self.codec = codec
         self.clock = clock
-        self.ident = int.from_bytes(os.urandom(2), "big")
-        self.token = os.urandom(8)
         self.seq = int.from_bytes(os.urandom(2), "big")
         self.sent = 0
-        if family == 4:
-            self.sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-            self.sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE)
-        else:
-            self.sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-            self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE)
-            self.sock.setsockopt(socket.IPPROTO_IPV6, IPV6_DONTFRAG, 1)
+        self.answered = 0  # packets sent back, the resets for SYN-ACKs
         self.buffer = buffer_bytes(max_size, outstanding)
-        for forced, plain in ((SO_RCVBUFFORCE, socket.SO_RCVBUF), (SO_SNDBUFFORCE, socket.SO_SNDBUF)):
-            try:
-                self.sock.setsockopt(socket.SOL_SOCKET, forced, self.buffer)
-            except PermissionError:  # CAP_NET_RAW without CAP_NET_ADMIN: up to the sysctl's limit
-                self.sock.setsockopt(socket.SOL_SOCKET, plain, self.buffer)
+        self.sock = raw_socket(family, codec.protocol, self.buffer)
+        # (socket, from_icmp): TCP and UDP probes learn of their errors on a raw ICMP socket.
+        self.sockets = [(self.sock, codec.protocol is None)]
+        if codec.protocol is not None:
+            self.sockets.append((raw_socket(family, None, self.buffer), True))
+        self.keep = list(keep)
         self.default_ttl = None
         # Probes of earlier rounds still unanswered (seq -> (size, sent_at)), and answers to them
         # that came after their round had ended: on a busy host they still prove their size fits.
@@ -102,7 +151,8 @@ class RawIcmpTransport:
         self.late = []
 
     def close(self):
-        self.sock.close()
+        for sock in [sock for sock, _from_icmp in self.sockets] + self.keep:
+            sock.close()
 
     def _set_ttl(self, ttl):
         if ttl == self.default_ttl:
@@ -124,14 +174,14 @@ class RawIcmpTransport:
         for index, probe in enumerate(probes):
             self.seq = (self.seq + 1) & 0xFFFF
             self._set_ttl(probe.ttl)
-            packet = pmtu.build_echo(self.family, self.ident, self.seq, probe.size, self.token)
+            packet = self.codec.build(self.seq, probe.size)
             sent_at = self.clock()
             try:
                 self.sock.sendto(packet, (self.address, 0))
             except OSError as exc:
                 if exc.errno in (errno.EPERM, errno.EACCES):
-                    raise SendRefused("sending an echo request to %s was refused on this host (%s)"
-                                      % (self.address, exc.strerror)) from None
+                    raise SendRefused("sending %s to %s was refused on this host (%s)"
+                                      % (self.codec.what, self.address, exc.strerror)) from None
                 if exc.errno != errno.EMSGSIZE:
                     raise
                 # Larger than this host's own link: it never left, and that is the answer.
@@ -145,7 +195,7 @@ class RawIcmpTransport:
             received = self._receive(deadline)
             if received is None:
                 break
-            for seq, event in match(self.family, self.ident, pending, received).items():
+            for seq, event in match(self.codec, pending, received).items():
                 outcomes[pending.pop(seq)[0]] = event
                 if early and event.kind == "reply":
                     deadline = min(deadline, self.clock() + max(0.02, 2 * event.rtt))
@@ -168,16 +218,30 @@ class RawIcmpTransport:
         return late
 
     def _receive(self, deadline):
-        """One packet as [(data, source, received_at)] (a late answer is kept aside), or None
-        when nothing came before `deadline`."""
+        """The packets waiting on the sockets as [(data, source, received_at, from_icmp)] (late
+        answers are kept aside), or None when nothing came before `deadline`."""
         remaining = deadline - self.clock()
         if remaining <= 0:
             return None
-        readable, _w, _x = select.select([self.sock], [], [], remaining)
+        from_icmp = dict(self.sockets)
+        readable, _w, _x = select.select(list(from_icmp), [], [], remaining)
         if not readable:
             return None
-        data, source = self.sock.recvfrom(65535)
-        received = [(data, source[0], self.clock())]
-        for seq, event in match(self.family, self.ident, self.unanswered, received).items():
+        received = []
+        for sock in readable:
+            data, source = sock.recvfrom(65535)
+            received.append((data, source[0], self.clock(), from_icmp[sock]))
+            self._answer(data, source[0])
+        for seq, event in match(self.codec, self.unanswered, received).items():
             self.late.append((self.unanswered.pop(seq)[0], event))
         return received
+
+    def _answer(self, data, source):
+        reply = self.codec.answer(data, source)
+        if reply is None:
+            return
+        try:
+            self.sock.sendto(reply, (self.address, 0))
+            self.answered += 1
+        except OSError:
+            pass  # the kernel resets the SYN-ACK as well; a refused reset loses nothing more
