@@ -185,7 +185,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netpath.mtu.plugins.module_utils import limits, load, parsers, pmtu
-from ansible_collections.netpath.mtu.plugins.module_utils.icmp_socket import RawIcmpTransport, SendRefused
+from ansible_collections.netpath.mtu.plugins.module_utils.probe_socket import RawProbeTransport, SendRefused, make_codec
 
 MAX_DURATION = 60
 RUN_GRACE = 10
@@ -267,11 +267,12 @@ class Probe:
     def probe(self, family, address, route_mtu):
         low = limits.MTU_LIMITS[family][0]
         try:
-            transport = RawIcmpTransport(family, address, route_mtu, pmtu.ROUND_PROBES)
+            codec, keep = make_codec(family, address, "icmp", 0)
+            transport = RawProbeTransport(family, address, codec, route_mtu, pmtu.ROUND_PROBES, keep=keep)
         except PermissionError as exc:
             return {"error": "cannot open a raw ICMP socket (%s): run as root" % exc}
         try:
-            result = pmtu.probe_path(transport, family, low, route_mtu, 3, 1.0, time.monotonic)
+            result = pmtu.probe_path(transport, family, low, route_mtu, 3, 1.0, time.monotonic, codec.what)
             return {"pmtu": result["pmtu"], "elapsed_ms": result.get("elapsed_ms")}
         except (SendRefused, pmtu.DeadDestination) as exc:
             return {"error": "%s does not answer ICMP echo: %s" % (address, exc)}
