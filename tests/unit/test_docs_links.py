@@ -13,12 +13,14 @@ markdown_it = pytest.importorskip("markdown_it")
 from docsite_rst import anchor  # noqa: E402  (only where markdown_it is)
 
 REPO = Path(__file__).resolve().parents[2]
-SKIP = {".git", ".cache", ".venv", "node_modules", "output", "__pycache__", ".pytest_cache", ".ruff_cache"}
+# Not the collection's: dot-directories (.git, .cache and the venvs scripts/bootstrap and
+# scripts/release make in a checkout: .venv, .venv-release, .venv-ansible-*) and these.
+SKIP = {"node_modules", "output", "__pycache__"}
 
 
 def markdown_files():
     return sorted(path for path in REPO.rglob("*.md")
-                  if not SKIP & set(path.relative_to(REPO).parts[:-1]))
+                  if not any(part.startswith(".") or part in SKIP for part in path.relative_to(REPO).parts[:-1]))
 
 
 def tokens(path):
