@@ -98,10 +98,10 @@ def run_bisection(host, dest, family, high):
     return json.loads(proc.stdout)
 
 
-def run_tracepath(host, dest, family):
-    argv = ["timeout", str(TRACEPATH_LIMIT), "stdbuf", "-oL", "tracepath", "-n", f"-{family}", dest]
+def run_tracepath(host, dest, family, limit=TRACEPATH_LIMIT):
+    argv = ["timeout", str(limit), "stdbuf", "-oL", "tracepath", "-n", f"-{family}", dest]
     started = time.monotonic()
-    proc = docker.exec_in(host, argv, check=False, timeout=TRACEPATH_LIMIT + 20)
+    proc = docker.exec_in(host, argv, check=False, timeout=limit + 20)
     elapsed = (time.monotonic() - started) * 1000
     found = re.findall(r"pmtu (\d+)", proc.stdout)
     finished = "Resume:" in proc.stdout
@@ -143,6 +143,8 @@ def print_tcp(tcp_rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs of pmtu_probe per path (median taken)")
+    parser.add_argument("--tracepath-limit", type=int, default=TRACEPATH_LIMIT,
+                        help="seconds tracepath may take (through a black hole it never finishes)")
     parser.add_argument("--tcp-repeat", type=int, default=1, help="runs of each TCP probe (median taken)")
     parser.add_argument("--keep", action="store_true", help="leave the lab topologies up")
     args = parser.parse_args()
@@ -163,7 +165,7 @@ def main():
             flush_cache(host)
             bisect = run_bisection(host, dest, family, runs[0]["route_mtu"])
             flush_cache(host)
-            trace = run_tracepath(host, dest, family)
+            trace = run_tracepath(host, dest, family, args.tracepath_limit)
             speedup = bisect["ms"] / module_ms
             ok &= module_right and speedup >= 5
             rows.append((what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup))
@@ -182,7 +184,7 @@ def main():
 
         trace_answer = mark(trace["pmtu"], trace["pmtu"] == truth) if trace["pmtu"] else "none"
         if not trace["finished"]:
-            trace_answer += f" (no result in {TRACEPATH_LIMIT} s)"
+            trace_answer += f" (no result in {args.tracepath_limit} s)"
         print(f"| {what} ({dest}) | {truth} | {mark(runs[0]['pmtu'], module_right)} | {module_ms:.0f} | "
               f"{runs[0]['probes_sent']} | {mark(bisect['pmtu'], bisect['pmtu'] == truth)} | {bisect['ms']:.0f} | "
               f"{bisect['probes']} | {trace_answer} | {trace['ms']:.0f} | {speedup:.0f}x |")
