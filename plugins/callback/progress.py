@@ -18,8 +18,8 @@ description:
     C(skipped), C(FAILED), C(UNREACHABLE)) and the seconds the host spent on it.
   - >-
     On a long task (a probe of 50 hosts, a remediate step) the count says how far the run has got;
-    it counts right with any number of forks and with O(ansible.builtin.free#strategy:free), where
-    hosts finish tasks in their own order.
+    it counts right with any number of forks and with the P(ansible.builtin.free#strategy)
+    strategy, where hosts finish tasks in their own order.
   - >-
     What the default output shows in full it still shows in full, after the host's line - failures
     and unreachable hosts (C(fatal: ... FAILED! => ...)), the messages of C(debug) tasks and any
