@@ -118,8 +118,9 @@ def test_a_diff_follows_its_hosts_line_once(clock, capsys):
     task = make_task("Set the tunnel MTU in the wg-quick config", action="netpath.mtu.wireguard_config",
                      check_mode=True)
     callback.v2_runner_on_start(Host("wg-site-a"), task)
-    done = result("wg-site-a", task, changed=True, diff={"before": "MTU = 1420\n", "after": "MTU = 1340\n",
-                                                          "before_header": "wg0.conf", "after_header": "wg0.conf"})
+    diff = {"before": "MTU = 1420\n", "after": "MTU = 1340\n", "before_header": "wg0.conf",
+            "after_header": "wg0.conf"}
+    done = result("wg-site-a", task, changed=True, diff=diff)
     callback.v2_on_file_diff(done)
     callback.v2_runner_on_ok(done)
     out = lines(capsys)
