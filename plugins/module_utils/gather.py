@@ -245,15 +245,20 @@ class Gatherer:
         return result
 
     def cni(self, links):
-        """The CNI configs in /etc/cni/net.d, the pods' veths and the uplink beneath (module_utils/cni.py)."""
+        """The CNI configs in /etc/cni/net.d and k3s's directory, the pods' veths and the uplink
+        beneath (module_utils/cni.py)."""
         configs = []
-        if self.exists(cni.CNI_DIR):
-            for name in self.list_dir(cni.CNI_DIR):
+        for directory in cni.CNI_DIRS:
+            if not self.exists(directory):
+                continue
+            for name in self.list_dir(directory):
                 if name.endswith(cni.CONFIG_SUFFIXES):
                     try:
-                        configs.append(parsers.cni_config(name, self.read(cni.CNI_DIR + "/" + name)))
+                        config = parsers.cni_config(name, self.read(directory + "/" + name))
                     except Unavailable as exc:
-                        configs.append({"file": name, "error": str(exc)})
+                        config = {"file": name, "error": str(exc)}
+                    config["dir"] = directory
+                    configs.append(config)
         return cni.summarize(configs, links, self.default_dev())
 
     def sysctl(self, links):

@@ -511,8 +511,10 @@ FACTS = Dict({
                            "peers": List(WIREGUARD_PEER)}, required=("peers",)), "WireGuard interface -> peers",
                      key="interface"),
     "cni": Dict({
-        "present": Bool("whether /etc/cni/net.d holds a config"), "dir": Str("the directory read"),
-        "configs": List(Dict({"file": Str(nonempty=True), "name": Str(nullable=True),
+        "present": Bool("whether /etc/cni/net.d or k3s's /var/lib/rancher/k3s/agent/etc/cni/net.d holds a config"),
+        "dir": Str("the directory of the config in use"),
+        "configs": List(Dict({"file": Str(nonempty=True), "dir": Str("the directory it is in"),
+                              "name": Str(nullable=True),
                               "plugins": List(Str(), "each plugin's type"),
                               "mtu": Int("the plugin's mtu", nullable=True, minimum=0, maximum=U32_MAX),
                               "error": Str("why it could not be read")}, required=("file",)),
