@@ -25,7 +25,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils import (
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
-         "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers")
+         "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers", "ipsec")
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
@@ -261,6 +261,16 @@ class Gatherer:
                     configs.append(config)
         return cni.summarize(configs, links, self.default_dev())
 
+    def ipsec(self, links):
+        """The kernel's IPsec (xfrm) states and policies and the path of each outbound ESP policy.
+
+        Read as text (parsers.xfrm_states: `ip xfrm` has no JSON); reading them needs root.
+        """
+        states = parsers.xfrm_states(self.run("ip", ["xfrm", "state"]))
+        policies = parsers.xfrm_policies(self.run("ip", ["xfrm", "policy"]))
+        routes = dict((a, self.route(a)) for a in topology.ipsec_destinations(states))
+        return topology.ipsec(states, policies, routes, links)
+
     def sysctl(self, links):
         result = {}
         for name in SYSCTLS:
@@ -484,7 +494,7 @@ def select_parts(subset):
 
 
 # Parts that need the interfaces (read once for all of them).
-NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni", "managers")
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni", "managers", "ipsec")
 
 
 def gather(gatherer, parts, route_targets):
@@ -515,6 +525,7 @@ def gather(gatherer, parts, route_targets):
         "routes": lambda: gatherer.routes(route_targets, links),
         "cni": lambda: gatherer.cni(links),
         "managers": lambda: gatherer.managers(links),
+        "ipsec": lambda: gatherer.ipsec(links),
     }
     for part in parts:
         if part in facts["unavailable"]:

@@ -12,6 +12,8 @@ import posixpath
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, wg_quick
 
 TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
+# Links that send what they carry out of one of their members (enslaved links, `master` = them).
+MEMBERED = ("bridge", "bond")
 # The programs known to hold a TUN/TAP device (/dev/net/tun); any other holder is "other".
 TUN_OWNERS = ("tailscaled", "wireguard-go", "openvpn", "zerotier-one")
 # Owners whose TUN carries WireGuard, so that its encapsulation (and overhead) is known.
@@ -148,6 +150,14 @@ def annotate(links, wireguard, routes, default_dev, owners=None):
             link["max_inner_mtu"] = encap.inner_mtu(link["underlay_mtu"], [{"kind": layer, "family": family}])
         else:
             link["max_inner_mtu"] = None
+        if link["kind"] in MEMBERED:
+            # A frame goes out of one member (a bond's active one, the bridge port of its destination):
+            # the largest that every member carries. The kernel gives a bridge that (br_mtu_auto_adjust)
+            # until its MTU is set by hand; a bond gives its members its own on enslaving, but a
+            # member's MTU set afterwards stays.
+            members = sorted(n for n, other in links.items() if other.get("master") == name)
+            link["members"] = members
+            link["max_inner_mtu"] = min(links[n]["mtu"] for n in members) if members else None
     return links
 
 
@@ -182,3 +192,67 @@ def chains(links):
             name = link.get("underlay")
         result.append(chain)
     return result
+
+
+def _esp_states(template, states):
+    """The ESP states an outbound policy's template uses: same mode and reqid (0: any), and the
+    template's ends where it names them."""
+    return [s for s in states if s["proto"] == "esp" and s["mode"] == template.get("mode")
+            and template.get("reqid") in (0, None, s["reqid"])
+            and all(template.get(end) in (None, s[end]) for end in ("src", "dst"))]
+
+
+def ipsec_destinations(states):
+    """Addresses whose routes tell what ESP packets leave by: every state's far end."""
+    return sorted(set(s["dst"] for s in states if s["proto"] == "esp"))
+
+
+def ipsec(states, policies, routes, links):
+    """The `ipsec` facts: the xfrm states (keys never kept) and policies, and for each outbound policy
+    with ESP its path: the state(s) it uses, the route the ESP packets take (underlay, its MTU or the
+    route's), and max_inner_mtu, the largest inner packet that fits (encap.esp_max_inner_mtu; nested
+    templates apply from the last, outermost, inwards). Where several states match, the narrowest."""
+    paths = []
+    for policy in policies:
+        templates = [t for t in policy["templates"] if t.get("proto") == "esp"]
+        if policy["dir"] != "out" or not templates:
+            continue
+        mtu, underlay, used, chain = None, None, [], []
+        for depth, template in enumerate(reversed(templates)):
+            candidates = []
+            for state in _esp_states(template, states):
+                if depth == 0:
+                    route = routes.get(state["dst"]) or {}
+                    dev = route.get("dev") if route.get("dev") in links else None
+                    outer = route.get("mtu") or (links[dev]["mtu"] if dev else None)
+                else:
+                    dev, outer = underlay, mtu
+                inner = encap.esp_max_inner_mtu(outer, state) if outer else None
+                candidates.append((inner if inner is not None else -1, state, dev, outer))
+            if not candidates:
+                mtu = None
+                break
+            inner, state, dev, outer = min(candidates, key=lambda c: c[0])
+            if depth == 0:
+                underlay, chain = dev, _chain_below(dev, links)
+                path_outer = outer
+            mtu = inner if inner >= 0 else None
+            used.insert(0, {"spi": state["spi"], "src": state["src"], "dst": state["dst"], "mode": state["mode"],
+                            "nat_t": bool(state["encap"]), "family": state["family"]})
+            if mtu is None:
+                break
+        if not used:
+            continue
+        paths.append({"policy": {"src": policy["src"], "dst": policy["dst"]}, "states": used, "underlay": underlay,
+                      "underlay_mtu": path_outer, "max_inner_mtu": mtu,
+                      "overhead": path_outer - mtu if mtu is not None and path_outer else None, "chain": chain})
+    return {"states": states, "policies": policies, "paths": paths}
+
+
+def _chain_below(name, links):
+    """The interfaces from `name` down its underlays."""
+    chain = []
+    while name in links and name not in chain:
+        chain.append(name)
+        name = links[name].get("underlay")
+    return chain
