@@ -8,6 +8,7 @@ topology.py) or raises Unavailable with the reason. Commands run through the mod
 run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
 """
 
+import contextlib
 import fnmatch
 import os
 import re
@@ -174,7 +175,13 @@ class Gatherer:
             wireguard = self.wireguard()
         except Unavailable:
             wireguard = {}
-        addresses = topology.wireguard_endpoints(wireguard) + topology.vxlan_addresses(links)
+        xfrm_states = None
+        if any(link["kind"] == "xfrm" for link in links.values()):
+            # not root: their ESP is not known, nor their max_inner_mtu
+            with contextlib.suppress(Unavailable):
+                xfrm_states = parsers.xfrm_states(self.run("ip", ["xfrm", "state"]))
+        addresses = topology.wireguard_endpoints(wireguard) + topology.vxlan_addresses(links) + \
+            topology.ipsec_destinations(xfrm_states or [])
         routes = dict((a, self.route(a)) for a in addresses)
         default = None
         for family in ("-4", "-6"):
@@ -182,7 +189,7 @@ class Gatherer:
         owners = None
         if any(link["kind"] == "tun" for link in links.values()):
             owners = topology.tun_owners(self.tun_processes())
-        return topology.annotate(links, wireguard, routes, default, owners)
+        return topology.annotate(links, wireguard, routes, default, owners, xfrm_states)
 
     def wireguard(self):
         return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())

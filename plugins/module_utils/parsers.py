@@ -80,7 +80,7 @@ def links(text):
             "kind": kind,
             "state": str(link.get("operstate", "unknown")).lower(),
             "master": link.get("master"),
-            "parent": link.get("link") if kind in ("macvlan", "ipvlan", "vlan") else data.get("link"),
+            "parent": link.get("link") if kind in ("macvlan", "ipvlan", "vlan", "xfrm") else data.get("link"),
             "addresses": ["%s/%s" % (a["local"], a["prefixlen"]) for a in link.get("addr_info", [])
                           if a.get("family") in ("inet", "inet6") and a.get("scope") != "link"],
             "min_mtu": link.get("min_mtu"),
@@ -88,6 +88,9 @@ def links(text):
         }
         if kind == "tun":
             entry["tun_type"] = data.get("type")  # tun or tap
+        if kind == "xfrm":
+            # a route-based IPsec interface: the xfrm states and policies of this if_id are its
+            entry["if_id"] = _xfrm_if_id(["if_id", str(data.get("if_id"))])
         if kind in IP_TUNNEL_KINDS:
             # "any" is the kernel's word for no address
             entry["endpoints"] = dict((end, data.get(end) if data.get(end) not in (None, "any") else

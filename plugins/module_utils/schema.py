@@ -406,6 +406,8 @@ INTERFACE = Dict({
         "running": Bool("the manager runs"),
     }, "managers part: who configures it", nullable=True),
     "members": List(Str(ref="interfaces"), "bridges and bonds only: the links enslaved to it"),
+    "if_id": Int("xfrm interfaces only: the if_id of their states and policies", nullable=True, minimum=0,
+                 maximum=U32_MAX),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),
     "outer_family": Int("IP version of the outer header", nullable=True, choices=(4, 6)),
     "overhead": Int("bytes the encapsulation adds (module_utils/encap.py)", nullable=True, minimum=0,
@@ -550,6 +552,8 @@ FACTS = Dict({
             "each xfrm policy (ip xfrm policy)"),
         "paths": List(Dict({
             "policy": Dict({"src": Str(nullable=True), "dst": Str(nullable=True)}, "the outbound policy's selector"),
+            "interface": Str("route-based IPsec: the xfrm interface of the policy's if_id", nullable=True,
+                             ref="interfaces"),
             "states": List(Dict({"spi": Str(nullable=True), "src": Str(), "dst": Str(), "mode": Str(nullable=True),
                                  "nat_t": Bool(), "family": Int(choices=(4, 6))}), "the ESP states, innermost first"),
             "underlay": Str("the interface the ESP packets leave by", nullable=True, ref="interfaces"),

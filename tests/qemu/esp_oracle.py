@@ -1,13 +1,15 @@
 """Run inside the qemu guest (python3, stdlib): the kernel's own answer to "how large an inner packet
 does this ESP policy carry", for test_link_types_guest.py.
 
-argv[1]: JSON [[case, family, source, destination, size], ...]. For each case, a UDP datagram with DF
-set (IP_PMTUDISC_DO) of `size` bytes of IP packet, then one of size + 1, from `source` to the
-discard port of `destination`, which an outbound xfrm policy covers. Printed, as JSON, per case
+argv[1]: JSON [[case, family, source, destination, size, learn], ...]. For each case, a UDP
+datagram with DF set (IP_PMTUDISC_DO) of `size` bytes of IP packet, then one of size + 1, from
+`source` to the discard port of `destination`, which an outbound xfrm policy covers. Printed, as JSON, per case
 and size: what sendto did ("sent", or "emsgsize" when the kernel refuses it as larger than the
 policy's path carries), the fragments this host made meanwhile (IPv6 transport mode lets ESP
 fragment instead of refusing), and the datagrams that reached the far end's UDP (its NoPorts
-counter, read in the namespace oxfar: nothing listens there).
+counter, read in the namespace oxfar: nothing listens there). With `learn` (an xfrm interface,
+which the kernel keeps at 1500 and which answers a larger packet with a too-big to the sender),
+first one packet of size + 1 and the MTU the route to the destination then carries.
 """
 
 import errno
@@ -52,11 +54,21 @@ def send(family, source, destination, size):
         sock.close()
 
 
+def route_mtu(destination):
+    """The MTU the kernel's route to `destination` carries (a too-big it learned), or None."""
+    route = json.loads(subprocess.run(["ip", "-j", "route", "get", destination], capture_output=True, text=True,
+                                      check=True).stdout)[0]
+    return next((m["mtu"] for m in route.get("metrics") or [] if "mtu" in m), None)
+
+
 def main():
     result = {}
-    for case, family, source, destination, size in json.loads(sys.argv[1]):
+    for case, family, source, destination, size, learn in json.loads(sys.argv[1]):
         fragments, arrived = ("Ip6FragCreates", "Udp6NoPorts") if family == 6 else ("Ip:FragCreates", "Udp:NoPorts")
         result[case] = []
+        if learn:
+            result[case].append({"size": size + 1, "send": send(family, source, destination, size + 1),
+                                 "route_mtu": route_mtu(destination)})
         for length in (size, size + 1):
             near, far = counters(), counters("oxfar")
             how = send(family, source, destination, length)

@@ -5,7 +5,10 @@ Each device is made over a dummy link of an odd MTU (1493) without an MTU of its
 kernel gives it the MTU it computes from its lower device: the oracle. mtu_facts, run by Ansible
 on the guest, must find the same figure as max_inner_mtu, the right underlay, and chains two
 layers deep (VXLAN bound to a GRE tunnel, Geneve routed over it). Kernel WireGuard, whose MTU
-the kernel does not derive, is checked by its fragment counter (see WIREGUARD_SETUP). Runs first on the one boot the
+the kernel does not derive, is checked by its fragment counter (see WIREGUARD_SETUP). IPsec (ESP
+in tunnel, transport and NAT-T, IPv4 and IPv6, and an xfrm interface) by the largest DF packet
+the kernel sends (XFRM_SETUP, esp_oracle.py); a bridge and bonds against their members
+(MEMBERS_SETUP). Runs first on the one boot the
 qdisc tests share (conftest.py) and removes every device it made. Fallback devices (gre0, tunl0,
 ...) are switched off before the modules load, as they would show in the qdisc tests' listings.
 """
@@ -121,10 +124,12 @@ WIREGUARD_TEARDOWN = "ip link del owg4; ip link del owg6; ip link del ow0; ip ne
 # count. The far end holds the same states (a state is found by its destination and SPI) and
 # decrypts; tunnel mode needs an inbound policy there. Transport policies cover UDP to port 9 only,
 # so that neighbour discovery stays in the clear. (`proto 17`: the guest has no /etc/protocols.)
+# And route-based IPsec: the xfrm interface oxi (if_id 0x2a) with its own state and policy; the
+# far end has no xfrm interface to take what it decrypts, so only the near end's answer counts.
 ESP_UNDERLAY_MTU = 1437
 XFRM_SETUP = """
 set -e
-modprobe -a esp4 esp6 xfrm_user
+modprobe -a esp4 esp6 xfrm_user xfrm_interface
 ip netns add oxfar
 ip link add ox0 mtu 1437 type veth peer name ox1 netns oxfar
 ip addr add 203.0.113.1/24 dev ox0
@@ -146,37 +151,45 @@ K20=0x000102030405060708090a0b0c0d0e0f10111213
 K24=0x000102030405060708090a0b0c0d0e0f1011121314151617
 K32=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 for ns in "" "-n oxfar"; do
-  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7101 reqid 71 mode tunnel \
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7101 reqid 71 mode tunnel \\
      aead 'rfc4106(gcm(aes))' $K20 128
-  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7102 reqid 72 mode transport \
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7102 reqid 72 mode transport \\
      enc 'cbc(aes)' $K16 auth 'hmac(sha256)' $K32
-  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7103 reqid 73 mode tunnel \
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7103 reqid 73 mode tunnel \\
      enc 'cbc(aes)' $K16 auth-trunc 'hmac(sha256)' $K32 128 encap espinudp 4500 4500 0.0.0.0
-  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7104 reqid 74 mode tunnel \
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7104 reqid 74 mode tunnel \\
      aead 'rfc4106(gcm(aes))' $K20 96
-  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7105 reqid 75 mode transport \
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7105 reqid 75 mode transport \\
      enc 'cbc(des3_ede)' $K24 auth 'hmac(sha1)' $K20
-  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7106 reqid 76 mode tunnel \
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7106 reqid 76 mode tunnel \\
      aead 'rfc4106(gcm(aes))' $K20 128 encap espinudp 4500 4500 ::
 done
-ip xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir out \
+ip xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir out \\
    tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 71 mode tunnel
-ip xfrm policy add src 203.0.113.1/32 dst 203.0.113.2/32 proto 17 dport 9 dir out \
+ip xfrm policy add src 203.0.113.1/32 dst 203.0.113.2/32 proto 17 dport 9 dir out \\
    tmpl proto esp reqid 72 mode transport
-ip xfrm policy add src 10.71.3.0/24 dst 10.72.3.0/24 dir out \
+ip xfrm policy add src 10.71.3.0/24 dst 10.72.3.0/24 dir out \\
    tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 73 mode tunnel
-ip xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir out \
+ip xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir out \\
    tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 74 mode tunnel
-ip xfrm policy add src 2001:db8:9::1/128 dst 2001:db8:9::2/128 proto 17 dport 9 dir out \
+ip xfrm policy add src 2001:db8:9::1/128 dst 2001:db8:9::2/128 proto 17 dport 9 dir out \\
    tmpl proto esp reqid 75 mode transport
-ip xfrm policy add src fd71:3::/64 dst fd72:3::/64 dir out \
+ip xfrm policy add src fd71:3::/64 dst fd72:3::/64 dir out \\
    tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 76 mode tunnel
-ip -n oxfar xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir in \
+ip link add oxi type xfrm dev ox0 if_id 0x2a
+ip addr add 10.73.0.1/24 dev oxi
+ip link set oxi up
+ip xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7107 reqid 77 mode tunnel \\
+   aead 'rfc4106(gcm(aes))' $K20 128 if_id 0x2a
+ip xfrm policy add src 10.73.0.0/24 dst 10.73.0.0/24 dir out \\
+   tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 77 mode tunnel if_id 0x2a
+ip -n oxfar xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir in \\
    tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 71 mode tunnel
-ip -n oxfar xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir in \
+ip -n oxfar xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir in \\
    tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 74 mode tunnel
 """
-XFRM_TEARDOWN = "ip xfrm policy flush; ip xfrm state flush; ip link del ox0; ip netns del oxfar; rm -f /run/ox-*; true"
+XFRM_TEARDOWN = ("ip xfrm policy flush; ip xfrm state flush; ip link del oxi; ip link del ox0; ip netns del oxfar; "
+                 "rm -f /run/ox-*; true")
 # case -> (the policy's destination, family, mode, NAT-T, the address sent from, the one sent to)
 ESP_CASES = {
     "tunnel4": ("10.72.1.0/24", 4, "tunnel", False, "10.71.1.1", "10.72.1.1"),
@@ -291,8 +304,9 @@ def esp_kernel(guest, links):
     """The kernel's answer for every ESP case at mtu_facts' max_inner_mtu and one byte more (esp_oracle.py),
     in one ssh call."""
     _kernel, facts = links
-    cases = [[case, family, source, destination, esp_path(facts, case)["max_inner_mtu"]]
+    cases = [[case, family, source, destination, esp_path(facts, case)["max_inner_mtu"], False]
              for case, (_dst, family, _mode, _nat_t, source, destination) in ESP_CASES.items()]
+    cases.append(["oxi", 4, "10.73.0.1", "10.73.0.2", facts["interfaces"]["oxi"]["max_inner_mtu"], True])
     oracle = (Path(__file__).parent / "esp_oracle.py").read_text()
     measured = guest.ssh("cat > /run/ox-oracle.py && python3 /run/ox-oracle.py " + shlex.quote(json.dumps(cases)),
                          timeout=120, stdin=oracle)
@@ -335,3 +349,18 @@ def test_a_bond_gives_its_members_its_mtu_and_one_lowered_behind_it_is_found(lin
     assert bond["max_inner_mtu"] == kernel["obond"] == kernel["obm1"] == kernel["obm2"] == 1437
     assert (kernel["obond2"], kernel["obm3"]) == (UNDERLAY_MTU, 1431)
     assert lowered["max_inner_mtu"] == 1431 < lowered["mtu"]
+
+
+def test_a_route_based_xfrm_interface_carries_what_its_esp_state_allows(links, esp_kernel):
+    kernel, facts = links
+    oxi = facts["interfaces"]["oxi"]
+    assert (oxi["kind"], oxi["if_id"], oxi["underlay"], oxi["underlay_mtu"]) == ("xfrm", 0x2A, "ox0", ESP_UNDERLAY_MTU)
+    (chain,) = [c for c in facts["chains"] if c[0]["interface"] == "oxi"]
+    assert [layer["interface"] for layer in chain] == ["oxi", "ox0"]
+    (path,) = [p for p in facts["ipsec"]["paths"] if p["interface"] == "oxi"]
+    assert path["max_inner_mtu"] == oxi["max_inner_mtu"]
+    # the kernel keeps the device at 1500 and answers a larger packet with a too-big to the sender,
+    # whose route then carries the ESP state's figure
+    learned, at_max, one_more = esp_kernel["oxi"]
+    assert kernel["oxi"] == 1500 and learned["route_mtu"] == oxi["max_inner_mtu"], (learned, oxi)
+    assert (at_max["send"], at_max["fragments"], one_more["send"]) == ("sent", 0, "emsgsize")
