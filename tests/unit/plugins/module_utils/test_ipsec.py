@@ -118,3 +118,31 @@ def test_a_bridge_or_bond_above_a_member_is_named(kind, members, bond_mtu, named
     if named:
         assert found[0]["id"] == "mtu_exceeds_underlay"
         assert found[0]["evidence"]["members_below"] == dict((n, m) for n, m in members.items() if m < bond_mtu)
+
+
+def xfrm_interface_links(if_id="0x2a"):
+    """`ip -d -j addr` of an xfrm interface over ox0 (as Debian 12's iproute2 prints it), annotated
+    with the guest's states."""
+    text = json.dumps([{"ifname": "ox0", "mtu": 1437, "linkinfo": {"info_kind": "veth"}},
+                       {"ifname": "oxi", "mtu": 1500, "link": "ox0",
+                        "linkinfo": {"info_kind": "xfrm", "info_data": {"if_id": if_id}}}])
+    states = parsers.xfrm_states((FIXTURES / "ip_xfrm_state.txt").read_text())
+    state = dict(states[-1], spi="0x00007107", if_id=0x2A)  # the tunnel4 state, given to the interface
+    return topology.annotate(parsers.links(text), {}, ROUTES, "ox0", None, states + [state])
+
+
+def test_an_xfrm_interface_rides_on_its_states_route_with_its_largest_inner_packet():
+    links = xfrm_interface_links()
+    oxi = links["oxi"]
+    assert (oxi["if_id"], oxi["underlay"], oxi["underlay_mtu"], oxi["max_inner_mtu"], oxi["overhead"]) == (
+        0x2A, "ox0", 1437, 1382, 55)
+    assert topology.is_tunnel(oxi)
+    assert [layer["interface"] for layer in topology.chains(links)[0]] == ["oxi", "ox0"]
+    (finding,) = findings.evaluate({"interfaces": links}, [], "h")
+    assert (finding["id"], finding["interface"], finding["evidence"]["max_inner_mtu"]) == (
+        "mtu_exceeds_underlay", "oxi", 1382)
+
+
+def test_an_xfrm_interface_without_a_state_of_its_if_id_has_no_figure():
+    oxi = xfrm_interface_links(if_id="0x2b")["oxi"]
+    assert (oxi["max_inner_mtu"], oxi["overhead"]) == (None, None)
