@@ -173,9 +173,7 @@ def _annotate_xfrm(link, states, routes, links):
     for state in states or []:
         if state["proto"] != "esp" or state.get("if_id") != link.get("if_id"):
             continue
-        route = routes.get(state["dst"]) or {}
-        dev = route.get("dev") if route.get("dev") in links else None
-        outer = route.get("mtu") or (links[dev]["mtu"] if dev else None)
+        dev, outer = esp_route(state, routes, links)
         inner = encap.esp_max_inner_mtu(outer, state) if outer else None
         if inner is not None and (best is None or inner < best[0]):
             best = (inner, dev, outer, state["family"])
@@ -227,6 +225,14 @@ def _esp_states(template, states, if_id):
             and all(template.get(end) in (None, s[end]) for end in ("src", "dst"))]
 
 
+def esp_route(state, routes, links):
+    """(the interface an ESP state's packets leave by, the MTU they meet there: the route's, else
+    the interface's); None for what is not known."""
+    route = routes.get(state["dst"]) or {}
+    dev = route.get("dev") if route.get("dev") in links else None
+    return dev, route.get("mtu") or (links[dev]["mtu"] if dev else None)
+
+
 def ipsec_destinations(states):
     """Addresses whose routes tell what ESP packets leave by: every state's far end."""
     return sorted(set(s["dst"] for s in states if s["proto"] == "esp"))
@@ -248,9 +254,7 @@ def ipsec(states, policies, routes, links):
             candidates = []
             for state in _esp_states(template, states, policy.get("if_id")):
                 if depth == 0:
-                    route = routes.get(state["dst"]) or {}
-                    dev = route.get("dev") if route.get("dev") in links else None
-                    outer = route.get("mtu") or (links[dev]["mtu"] if dev else None)
+                    dev, outer = esp_route(state, routes, links)
                 else:
                     dev, outer = underlay, mtu
                 inner = encap.esp_max_inner_mtu(outer, state) if outer else None
