@@ -107,10 +107,9 @@ def test_nested_templates_apply_from_the_outermost():
     ("bridge", {"p1": 1437, "p2": 1493}, 1493, True), ("bond", {"m1": 1431}, 1493, True),
     ("bridge", {"p1": 1437, "p2": 1493}, 1437, False), ("bond", {}, 1500, False)])
 def test_a_bridge_or_bond_above_a_member_is_named(kind, members, bond_mtu, named):
-    text = json.dumps([{"ifname": "eth0", "mtu": 1500}, {"ifname": "b0", "mtu": bond_mtu,
-                                                           "linkinfo": {"info_kind": kind}}]
-                      + [{"ifname": n, "mtu": m, "master": "b0", "linkinfo": {"info_kind": "dummy"}}
-                         for n, m in members.items()])
+    parent = {"ifname": "b0", "mtu": bond_mtu, "linkinfo": {"info_kind": kind}}
+    enslaved = [{"ifname": n, "mtu": m, "master": "b0", "linkinfo": {"info_kind": "dummy"}} for n, m in members.items()]
+    text = json.dumps([{"ifname": "eth0", "mtu": 1500}, parent] + enslaved)
     links = topology.annotate(parsers.links(text), {}, {}, "eth0")
     assert links["b0"]["members"] == sorted(members)
     found = [f for f in findings.evaluate({"interfaces": links}, [], "h") if f["interface"] == "b0"]
