@@ -58,16 +58,15 @@ def test_each_policys_path_gives_the_kernels_largest_inner_packet():
     paths = dict((p["policy"]["dst"], p) for p in guest_ipsec()["paths"])
     assert dict((dst, p["max_inner_mtu"]) for dst, p in paths.items()) == KERNEL
     tunnel = paths["10.72.3.0/24"]
-    assert (tunnel["underlay"], tunnel["underlay_mtu"], tunnel["overhead"], tunnel["chain"]) == ("ox0", 1437, 79,
-                                                                                                 ["ox0"])
+    got = (tunnel["underlay"], tunnel["underlay_mtu"], tunnel["overhead"], tunnel["chain"])
+    assert got == ("ox0", 1437, 79, ["ox0"])
     assert tunnel["states"] == [{"spi": "0x00007103", "src": "203.0.113.1", "dst": "203.0.113.2", "mode": "tunnel",
                                  "nat_t": True, "family": 4}]
 
 
 def test_max_inner_mtu_is_the_largest_that_fits_and_every_smaller_one_fits_too():
-    state = {"mode": "tunnel", "family": 4, "encap": None,
-             "algorithms": {"enc": {"name": "cbc(aes)", "icv_bits": None}, "auth": {"name": "hmac(sha1)",
-                                                                                     "icv_bits": None}}}
+    algorithms = {"enc": {"name": "cbc(aes)", "icv_bits": None}, "auth": {"name": "hmac(sha1)", "icv_bits": None}}
+    state = {"mode": "tunnel", "family": 4, "encap": None, "algorithms": algorithms}
 
     def wire(inner):  # RFC 4303: outer IP, ESP header, IV, payload padded with its 2-byte trailer, ICV
         return 20 + 8 + 16 + -(-(inner + 2) // 16) * 16 + 12
