@@ -1,8 +1,8 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Kubernetes CNIs as a node shows them: the configs in /etc/cni/net.d, the pod veths, and the
-encapsulation each CNI puts between the pods and the node's uplink.
+"""Kubernetes CNIs as a node shows them: the configs in /etc/cni/net.d (and k3s's own directory), the
+pod veths, and the encapsulation each CNI puts between the pods and the node's uplink.
 
 Plain functions on parsed data (parsers.cni_config and the annotated interfaces).
 """
@@ -10,6 +10,11 @@ Plain functions on parsed data (parsers.cni_config and the annotated interfaces)
 from ansible_collections.netpath.mtu.plugins.module_utils import encap
 
 CNI_DIR = "/etc/cni/net.d"
+# k3s's embedded containerd reads its CNI configs here (k3s: pkg/agent/config, CNIConfDir), not in
+# CNI_DIR; where both hold configs, the k3s one is in use on a k3s node (k3s runs its own containerd).
+K3S_CNI_DIR = "/var/lib/rancher/k3s/agent/etc/cni/net.d"
+# The directories read, the one whose configs are in use first.
+CNI_DIRS = (K3S_CNI_DIR, CNI_DIR)
 # What a config's file names the container runtime reads (libcni: .conf, .conflist, .json).
 CONFIG_SUFFIXES = (".conflist", ".conf", ".json")
 # The plugin type each CNI writes into its conflist -> the CNI. Canal writes Calico's plugin.
@@ -58,17 +63,25 @@ def identify(config):
 
 
 def summarize(configs, links, default_dev):
-    """The `cni` facts: every config, the one in use (the first by file name, as the runtime picks),
-    its pods' veths, its encapsulation and the largest MTU that fits the uplink beneath it."""
+    """The `cni` facts: every config, the one in use, its pods' veths, its encapsulation and the
+    largest MTU that fits the uplink beneath it.
+
+    configs: parsed configs, each with the `dir` it was read from (CNI_DIR when none is given). The
+    one in use is the first by file name (as the runtime picks) in the first of CNI_DIRS that
+    holds a readable one.
+    """
+    for config in configs:
+        config.setdefault("dir", CNI_DIR)
     result = {"present": bool(configs), "dir": CNI_DIR, "configs": configs, "active": None, "plugin": None,
               "mtu": None, "mtu_source": None, "pod_veths": {}, "encapsulation": None, "uplink": None,
               "uplink_mtu": None, "max_mtu": None}
     usable = [c for c in configs if not c.get("error")]
     if not usable:
         return result
-    active = sorted(usable, key=lambda c: c["file"])[0]
+    order = dict((d, i) for i, d in enumerate(CNI_DIRS))
+    active = sorted(usable, key=lambda c: (order.get(c["dir"], len(order)), c["file"]))[0]
     plugin = identify(active)
-    result.update(active=active["file"], plugin=plugin)
+    result.update(dir=active["dir"], active=active["file"], plugin=plugin)
     prefixes = POD_VETH_PREFIXES.get(plugin, ())
     result["pod_veths"] = dict((name, link["mtu"]) for name, link in sorted(links.items())
                                if link["kind"] == "veth" and name.startswith(prefixes))

@@ -55,7 +55,8 @@ OVERHEAD = {
     # net/ipv6/ip6_tunnel.c (ip6_tnl_link_config)
     ("ip6tnl", 6): 48,
     ("ip6tnl", None): 48,
-    # ESP in tunnel mode, worst case with AES-CBC and HMAC-SHA1 padding: RFC 4303 section 2
+    # ESP in tunnel mode, worst case with AES-CBC and HMAC-SHA1 padding: RFC 4303 section 2. What a
+    # host's own xfrm states add is computed from their algorithms and mode (esp_max_inner_mtu).
     ("ipsec", 4): 73,
     ("ipsec", 6): 93,
     ("ipsec", None): 73,
@@ -144,3 +145,78 @@ def checked_inner_mtu(outer_mtu, layers):
                          % (outer_mtu, " and ".join("%s (%d)" % (kind, overhead(kind, family))
                                                     for kind, family in parsed), mtu, MIN_MTU))
     return mtu
+
+
+# ESP as the kernel builds it (RFC 4303 section 2): outer IP in tunnel mode, UDP 8 with NAT-T
+# (RFC 3948 section 2.1), ESP header 8 (SPI, sequence), IV, payload padded so that payload + 2
+# (pad length, next header) is a multiple of the cipher's block size aligned to 4, then the ICV.
+# net/ipv4/esp4.c, net/ipv6/esp6.c (esp_output: blksize = ALIGN(crypto_aead_blocksize(aead), 4));
+# net/xfrm/xfrm_state.c (xfrm_state_mtu, the kernel's own largest inner packet).
+ESP_HEADER = 8
+ESP_TRAILER = 2
+ESP_NAT_T_UDP = 8
+ESP_OUTER_IP = {4: 20, 6: 40}
+# Cipher (as `ip xfrm state` names it) -> (block size, IV length) in bytes: net/xfrm/xfrm_algo.c
+# (each algorithm's ivbits and blockbits), crypto/ (cra_blocksize).
+ESP_CIPHERS = {
+    "rfc4106(gcm(aes))": (1, 8),  # AES-GCM: RFC 4106 sections 3.1 and 6 (ICV 8, 12 or 16 as the state says)
+    "rfc4543(gcm(aes))": (1, 8),  # AES-GMAC: RFC 4543 section 3.1
+    "rfc4309(ccm(aes))": (1, 8),  # AES-CCM: RFC 4309 section 3.1
+    "rfc7539esp(chacha20,poly1305)": (1, 8),  # ChaCha20-Poly1305: RFC 7634 section 2
+    "rfc3686(ctr(aes))": (1, 8),  # AES-CTR: RFC 3686 section 3.1
+    "cbc(aes)": (16, 16),  # AES-CBC: RFC 3602 section 2.4 (block and IV 16)
+    "cbc(des3_ede)": (8, 8),  # 3DES-CBC: RFC 2451 section 2.3
+    "cbc(des)": (8, 8),  # DES-CBC: RFC 2405 section 3
+    "ecb(cipher_null)": (1, 0),  # NULL encryption: RFC 2410 section 2
+    "cipher_null": (1, 0),
+}
+# ICV bytes of an authentication algorithm given without a truncation (net/xfrm/xfrm_algo.c
+# icv_truncbits; `ip xfrm state` shows the length it uses on the auth-trunc line, which wins):
+# HMAC-SHA1-96 RFC 2404, HMAC-SHA-256 in the kernel's legacy 96 (RFC 4868 says 128), HMAC-SHA-384-192
+# and HMAC-SHA-512-256 RFC 4868, AES-XCBC-MAC-96 RFC 3566, HMAC-MD5-96 RFC 2403, NULL auth RFC 4303.
+ESP_AUTH_ICV = {"hmac(sha1)": 12, "hmac(sha256)": 12, "hmac(sha384)": 24, "hmac(sha512)": 32,
+                "xcbc(aes)": 12, "cmac(aes)": 12, "hmac(md5)": 12, "digest_null": 0}
+
+
+def esp_layout(state):
+    """(block size aligned to 4, IV, ICV) of an xfrm state (parsers.xfrm_states), or None when its
+    cipher or authentication is not in the tables above."""
+    algorithms = state.get("algorithms") or {}
+    cipher = algorithms.get("aead") or algorithms.get("enc")
+    if not cipher or cipher["name"] not in ESP_CIPHERS:
+        return None
+    block, iv = ESP_CIPHERS[cipher["name"]]
+    if "aead" in algorithms:
+        icv = (cipher.get("icv_bits") or 128) // 8
+    else:
+        auth = algorithms.get("auth") or {"name": "digest_null"}
+        if auth.get("icv_bits") is not None:
+            icv = auth["icv_bits"] // 8
+        elif auth["name"] in ESP_AUTH_ICV:
+            icv = ESP_AUTH_ICV[auth["name"]]
+        else:
+            return None
+    return (block + 3) // 4 * 4, iv, icv
+
+
+def esp_max_inner_mtu(outer_mtu, state):
+    """The largest inner IP packet an ESP state sends in one outer packet of `outer_mtu`; None when
+    its algorithms are not known.
+
+    Padding rounds the encrypted part up to the block size, so the overhead depends on the inner
+    size; this is the exact largest that fits (packets of every size up to it fit, as the padded
+    length only grows with the inner one). In transport mode the inner IP header (20 or 40, no
+    options or extension headers) stays outside the encryption. The kernel's xfrm_state_mtu.
+    """
+    layout = esp_layout(state)
+    if layout is None:
+        return None
+    block, iv, icv = layout
+    family = state.get("family") or 4
+    fixed = ESP_HEADER + iv + icv + (ESP_NAT_T_UDP if state.get("encap") else 0)
+    kept = ESP_OUTER_IP[family] if state.get("mode") == "tunnel" else 0
+    header = 0 if state.get("mode") == "tunnel" else ESP_OUTER_IP[family]
+    room = outer_mtu - kept - fixed - header
+    if room < block:
+        return None
+    return room // block * block - ESP_TRAILER + header

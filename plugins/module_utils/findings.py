@@ -100,6 +100,9 @@ def mtu_exceeds_underlay(facts, probes):
                     "underlay": link["underlay"], "underlay_mtu": link["underlay_mtu"],
                     "max_inner_mtu": link["max_inner_mtu"], "state": link.get("state")}
         down = idle(_links(facts), name)
+        if link.get("members") is not None:
+            yield _member_narrower(_links(facts), name, link, evidence, down)
+            continue
         yield finding("mtu_exceeds_underlay", "error", name, evidence, """
             %(name)s (%(kind)s, MTU %(mtu)d) adds %(overhead)d bytes and rides on %(under)s (MTU
             %(under_mtu)d): a full-size packet becomes %(outer)d bytes, more than %(under)s carries. Such
@@ -110,6 +113,20 @@ def mtu_exceeds_underlay(facts, probes):
             "now": " %s is down, so nothing is affected now: it will bite when it comes up." % name if down else ""},
             idle=down)
     yield from _cni_exceeds_uplink(facts.get("cni") or {})
+
+
+def _member_narrower(links, name, link, evidence, down):
+    """A bridge or bond above the MTU of a member it sends through (topology.MEMBERED)."""
+    narrow = dict((m, links[m]["mtu"]) for m in link["members"] if links[m]["mtu"] < link["mtu"])
+    evidence = dict(evidence, members_below=narrow)
+    return finding("mtu_exceeds_underlay", "error", name, evidence, """
+        %(name)s (%(kind)s, MTU %(mtu)d) sends through %(members)s: frames above %(max)d that go out of
+        %(them)s are dropped. Set %(name)s to %(max)d, or raise %(them)s to %(mtu)d.%(now)s""" % {
+        "name": name, "kind": link["kind"], "mtu": link["mtu"], "max": link["max_inner_mtu"],
+        "members": ", ".join("%s (MTU %d)" % (m, links[m]["mtu"]) for m in link["members"]),
+        "them": " and ".join(sorted(narrow)),
+        "now": " %s is down, so nothing is affected now: it will bite when it comes up." % name if down else ""},
+        idle=down)
 
 
 def _cni_exceeds_uplink(cni):

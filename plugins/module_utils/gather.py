@@ -8,6 +8,7 @@ topology.py) or raises Unavailable with the reason. Commands run through the mod
 run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
 """
 
+import contextlib
 import fnmatch
 import os
 import re
@@ -25,7 +26,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils import (
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
-         "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers")
+         "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers", "ipsec")
 SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_mtu_probing", "net.core.default_qdisc",
            "net.core.rmem_max", "net.core.wmem_max", "net.ipv4.ip_no_pmtu_disc")
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
@@ -174,7 +175,13 @@ class Gatherer:
             wireguard = self.wireguard()
         except Unavailable:
             wireguard = {}
-        addresses = topology.wireguard_endpoints(wireguard) + topology.vxlan_addresses(links)
+        xfrm_states = None
+        if any(link["kind"] == "xfrm" for link in links.values()):
+            # not root: their ESP is not known, nor their max_inner_mtu
+            with contextlib.suppress(Unavailable):
+                xfrm_states = parsers.xfrm_states(self.run("ip", ["xfrm", "state"]))
+        addresses = topology.wireguard_endpoints(wireguard) + topology.vxlan_addresses(links) + \
+            topology.ipsec_destinations(xfrm_states or [])
         routes = dict((a, self.route(a)) for a in addresses)
         default = None
         for family in ("-4", "-6"):
@@ -182,7 +189,7 @@ class Gatherer:
         owners = None
         if any(link["kind"] == "tun" for link in links.values()):
             owners = topology.tun_owners(self.tun_processes())
-        return topology.annotate(links, wireguard, routes, default, owners)
+        return topology.annotate(links, wireguard, routes, default, owners, xfrm_states)
 
     def wireguard(self):
         return parsers.wireguard_dump(self.run("wg", ["show", "all", "dump"]), self.clock())
@@ -245,16 +252,31 @@ class Gatherer:
         return result
 
     def cni(self, links):
-        """The CNI configs in /etc/cni/net.d, the pods' veths and the uplink beneath (module_utils/cni.py)."""
+        """The CNI configs in /etc/cni/net.d and k3s's directory, the pods' veths and the uplink
+        beneath (module_utils/cni.py)."""
         configs = []
-        if self.exists(cni.CNI_DIR):
-            for name in self.list_dir(cni.CNI_DIR):
+        for directory in cni.CNI_DIRS:
+            if not self.exists(directory):
+                continue
+            for name in self.list_dir(directory):
                 if name.endswith(cni.CONFIG_SUFFIXES):
                     try:
-                        configs.append(parsers.cni_config(name, self.read(cni.CNI_DIR + "/" + name)))
+                        config = parsers.cni_config(name, self.read(directory + "/" + name))
                     except Unavailable as exc:
-                        configs.append({"file": name, "error": str(exc)})
+                        config = {"file": name, "error": str(exc)}
+                    config["dir"] = directory
+                    configs.append(config)
         return cni.summarize(configs, links, self.default_dev())
+
+    def ipsec(self, links):
+        """The kernel's IPsec (xfrm) states and policies and the path of each outbound ESP policy.
+
+        Read as text (parsers.xfrm_states: `ip xfrm` has no JSON); reading them needs root.
+        """
+        states = parsers.xfrm_states(self.run("ip", ["xfrm", "state"]))
+        policies = parsers.xfrm_policies(self.run("ip", ["xfrm", "policy"]))
+        routes = dict((a, self.route(a)) for a in topology.ipsec_destinations(states))
+        return topology.ipsec(states, policies, routes, links)
 
     def sysctl(self, links):
         result = {}
@@ -479,7 +501,7 @@ def select_parts(subset):
 
 
 # Parts that need the interfaces (read once for all of them).
-NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni", "managers")
+NEEDS_LINKS = ("interfaces", "chains", "docker", "sysctl", "offloads", "counters", "cni", "managers", "ipsec")
 
 
 def gather(gatherer, parts, route_targets):
@@ -510,6 +532,7 @@ def gather(gatherer, parts, route_targets):
         "routes": lambda: gatherer.routes(route_targets, links),
         "cni": lambda: gatherer.cni(links),
         "managers": lambda: gatherer.managers(links),
+        "ipsec": lambda: gatherer.ipsec(links),
     }
     for part in parts:
         if part in facts["unavailable"]:

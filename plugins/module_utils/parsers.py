@@ -80,7 +80,7 @@ def links(text):
             "kind": kind,
             "state": str(link.get("operstate", "unknown")).lower(),
             "master": link.get("master"),
-            "parent": link.get("link") if kind in ("macvlan", "ipvlan", "vlan") else data.get("link"),
+            "parent": link.get("link") if kind in ("macvlan", "ipvlan", "vlan", "xfrm") else data.get("link"),
             "addresses": ["%s/%s" % (a["local"], a["prefixlen"]) for a in link.get("addr_info", [])
                           if a.get("family") in ("inet", "inet6") and a.get("scope") != "link"],
             "min_mtu": link.get("min_mtu"),
@@ -88,6 +88,9 @@ def links(text):
         }
         if kind == "tun":
             entry["tun_type"] = data.get("type")  # tun or tap
+        if kind == "xfrm":
+            # a route-based IPsec interface: the xfrm states and policies of this if_id are its
+            entry["if_id"] = _xfrm_if_id(["if_id", str(data.get("if_id"))])
         if kind in IP_TUNNEL_KINDS:
             # "any" is the kernel's word for no address
             entry["endpoints"] = dict((end, data.get(end) if data.get(end) not in (None, "any") else
@@ -539,3 +542,95 @@ def iperf3(text):
         "pmtu": max(pmtus) if pmtus else None,
         "error": data.get("error"),
     }
+
+
+# `ip xfrm` prints text only (iproute2 6.1 has no JSON for xfrm: `ip -j xfrm state` prints the same
+# text), in a layout unchanged since iproute2 2.6: a line per state or policy, then indented lines.
+XFRM_ALGORITHMS = ("aead", "enc", "auth", "auth-trunc", "comp")
+
+
+def _xfrm_blocks(text):
+    block = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if not line[:1].isspace() and block:
+            yield block
+            block = []
+        block.append(line.split())
+    if block:
+        yield block
+
+
+def _xfrm_if_id(words):
+    try:
+        return int(words[1], 0)  # ip prints it in hex
+    except (IndexError, ValueError):
+        return None
+
+
+def _pairs(words, keys):
+    return dict((words[i], words[i + 1]) for i in range(len(words) - 1) if words[i] in keys)
+
+
+def xfrm_states(text):
+    """`ip xfrm state` -> [{src, dst, family, proto, spi, reqid, mode, algorithms, encap, if_id}].
+
+    algorithms: {aead|enc|auth|comp: {name, icv_bits}} (icv_bits from aead and auth-trunc lines, else
+    None); encap: {type, sport, dport} for NAT-T, else None. Keys are never kept (each algorithm
+    line's key is skipped): these facts go into reports.
+    """
+    states = []
+    for block in _xfrm_blocks(text):
+        head = _pairs(block[0], ("src", "dst"))
+        if "src" not in head or "dst" not in head:
+            raise ParseError("ip xfrm state: a state starts %r" % " ".join(block[0])[:200])
+        state = {"src": head["src"], "dst": head["dst"], "family": 6 if ":" in head["dst"] else 4, "proto": None,
+                 "spi": None, "reqid": 0, "mode": None, "algorithms": {}, "encap": None, "if_id": None}
+        for words in block[1:]:
+            if words[0] == "proto":
+                fields = _pairs(words, ("proto", "spi", "reqid", "mode"))
+                state.update(proto=fields.get("proto"), spi=fields.get("spi"), mode=fields.get("mode"),
+                             reqid=_int(fields.get("reqid")) or 0)
+            elif words[0] in XFRM_ALGORITHMS and len(words) >= 2:
+                kind = "auth" if words[0] == "auth-trunc" else words[0]
+                bits = _int(words[3]) if words[0] in ("aead", "auth-trunc") and len(words) > 3 else None
+                if bits is not None or kind not in state["algorithms"]:
+                    state["algorithms"][kind] = {"name": words[1], "icv_bits": bits}
+            elif words[0] == "encap":
+                fields = _pairs(words, ("type", "sport", "dport"))
+                state["encap"] = {"type": fields.get("type"), "sport": _int(fields.get("sport")),
+                                  "dport": _int(fields.get("dport"))}
+            elif words[0] == "if_id":
+                state["if_id"] = _xfrm_if_id(words)
+        states.append(state)
+    return states
+
+
+def xfrm_policies(text):
+    """`ip xfrm policy` -> [{src, dst, dir, priority, if_id, templates: [{src, dst, proto, reqid, mode}]}].
+
+    dir is in, out or fwd (a socket's policy: socket-in, socket-out); a template's src and dst are
+    None where the policy leaves them to the state (transport mode: 0.0.0.0 or ::).
+    """
+    policies = []
+    for block in _xfrm_blocks(text):
+        head = _pairs(block[0], ("src", "dst"))
+        policy = {"src": head.get("src"), "dst": head.get("dst"), "dir": None, "priority": None, "if_id": None,
+                  "templates": []}
+        for words in block[1:]:
+            if words[0] in ("dir", "socket") and len(words) > 1:
+                policy["dir"] = words[1] if words[0] == "dir" else "socket-" + words[1]
+                policy["priority"] = _int(_pairs(words, ("priority",)).get("priority"))
+            elif words[0] == "tmpl":
+                ends = _pairs(words, ("src", "dst"))
+                policy["templates"].append(dict(
+                    (end, None if ends.get(end) in (None, "0.0.0.0", "::") else ends[end]) for end in ("src", "dst")))
+            elif words[0] == "proto" and policy["templates"]:
+                fields = _pairs(words, ("proto", "reqid", "mode"))
+                policy["templates"][-1].update(proto=fields.get("proto"), reqid=_int(fields.get("reqid")) or 0,
+                                               mode=fields.get("mode"))
+            elif words[0] == "if_id":
+                policy["if_id"] = _xfrm_if_id(words)
+        policies.append(policy)
+    return policies

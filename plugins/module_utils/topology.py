@@ -12,6 +12,8 @@ import posixpath
 from ansible_collections.netpath.mtu.plugins.module_utils import encap, wg_quick
 
 TUNNELS = ("vxlan", "wireguard", "geneve", "gre", "gretap", "ip6gre", "ip6gretap", "ipip", "sit", "ip6tnl")
+# Links that send what they carry out of one of their members (enslaved links, `master` = them).
+MEMBERED = ("bridge", "bond")
 # The programs known to hold a TUN/TAP device (/dev/net/tun); any other holder is "other".
 TUN_OWNERS = ("tailscaled", "wireguard-go", "openvpn", "zerotier-one")
 # Owners whose TUN carries WireGuard, so that its encapsulation (and overhead) is known.
@@ -49,7 +51,7 @@ def is_tunnel(link):
     A link of an encapsulating kind; or a TUN device, whose userspace owner sends what it reads
     somewhere else (a TAP counts only when a known VPN holds it: a virtual machine's TAP is a NIC).
     """
-    if link.get("kind") in TUNNELS:
+    if link.get("kind") in TUNNELS or link.get("kind") == "xfrm":
         return True
     if link.get("kind") != "tun":
         return False
@@ -100,12 +102,14 @@ def source_address(addresses, version, gateway=None):
     return str(chosen.ip) if chosen else None
 
 
-def annotate(links, wireguard, routes, default_dev, owners=None):
+def annotate(links, wireguard, routes, default_dev, owners=None, xfrm_states=None):
     """Add kind corrections, owner, underlay, underlay_mtu, overhead and max_inner_mtu to `links` in place.
 
     routes: address -> route dict (parsers.route_get) for the addresses named by
     wireguard_endpoints() and vxlan_addresses(); default_dev: the default route's device;
-    owners: tun_owners() (None when /proc could not be read: TUN owners are then null).
+    owners: tun_owners() (None when /proc could not be read: TUN owners are then null);
+    xfrm_states: parsers.xfrm_states, for xfrm interfaces (None when they could not be read), with
+    `routes` holding the routes to their destinations (ipsec_destinations).
     """
     wireguard, owners = wireguard or {}, owners or {}
     for name, link in links.items():
@@ -148,7 +152,36 @@ def annotate(links, wireguard, routes, default_dev, owners=None):
             link["max_inner_mtu"] = encap.inner_mtu(link["underlay_mtu"], [{"kind": layer, "family": family}])
         else:
             link["max_inner_mtu"] = None
+        if link["kind"] == "xfrm":
+            _annotate_xfrm(link, xfrm_states, routes, links)
+        if link["kind"] in MEMBERED:
+            # A frame goes out of one member (a bond's active one, the bridge port of its destination):
+            # the largest that every member carries. The kernel gives a bridge that (br_mtu_auto_adjust)
+            # until its MTU is set by hand; a bond gives its members its own on enslaving, but a
+            # member's MTU set afterwards stays.
+            members = sorted(n for n, other in links.items() if other.get("master") == name)
+            link["members"] = members
+            link["max_inner_mtu"] = min(links[n]["mtu"] for n in members) if members else None
     return links
+
+
+def _annotate_xfrm(link, states, routes, links):
+    """A route-based IPsec interface: what its ESP states (those of its if_id) leave by, and the
+    largest inner packet the narrowest of them carries (encap.esp_max_inner_mtu). The kernel keeps
+    such an interface at 1500 whatever ESP carries, and answers a larger packet with a too-big."""
+    best = None
+    for state in states or []:
+        if state["proto"] != "esp" or state.get("if_id") != link.get("if_id"):
+            continue
+        dev, outer = esp_route(state, routes, links)
+        inner = encap.esp_max_inner_mtu(outer, state) if outer else None
+        if inner is not None and (best is None or inner < best[0]):
+            best = (inner, dev, outer, state["family"])
+    if best is None:
+        link["overhead"] = None  # no state of its if_id, or one whose algorithms are not known
+        return
+    link["max_inner_mtu"], link["underlay"], link["underlay_mtu"], link["outer_family"] = best
+    link["overhead"] = best[2] - best[0]
 
 
 def _wireguard_underlay(wg, links, routes, default_dev):
@@ -182,3 +215,78 @@ def chains(links):
             name = link.get("underlay")
         result.append(chain)
     return result
+
+
+def _esp_states(template, states, if_id):
+    """The ESP states an outbound policy's template uses: same mode, reqid (0: any) and if_id, and
+    the template's ends where it names them."""
+    return [s for s in states if s["proto"] == "esp" and s["mode"] == template.get("mode")
+            and template.get("reqid") in (0, None, s["reqid"]) and (s.get("if_id") or 0) == (if_id or 0)
+            and all(template.get(end) in (None, s[end]) for end in ("src", "dst"))]
+
+
+def esp_route(state, routes, links):
+    """(the interface an ESP state's packets leave by, the MTU they meet there: the route's, else
+    the interface's); None for what is not known."""
+    route = routes.get(state["dst"]) or {}
+    dev = route.get("dev") if route.get("dev") in links else None
+    return dev, route.get("mtu") or (links[dev]["mtu"] if dev else None)
+
+
+def ipsec_destinations(states):
+    """Addresses whose routes tell what ESP packets leave by: every state's far end."""
+    return sorted(set(s["dst"] for s in states if s["proto"] == "esp"))
+
+
+def ipsec(states, policies, routes, links):
+    """The `ipsec` facts: the xfrm states (keys never kept) and policies, and for each outbound policy
+    with ESP its path: the xfrm interface of its if_id (route-based IPsec), the state(s) it uses, the
+    route the ESP packets take (underlay, its MTU or the route's), and max_inner_mtu, the largest
+    inner packet that fits (encap.esp_max_inner_mtu; nested templates apply from the last,
+    outermost, inwards). Where several states match, the narrowest."""
+    paths = []
+    for policy in policies:
+        templates = [t for t in policy["templates"] if t.get("proto") == "esp"]
+        if policy["dir"] != "out" or not templates:
+            continue
+        mtu, underlay, used, chain = None, None, [], []
+        for depth, template in enumerate(reversed(templates)):
+            candidates = []
+            for state in _esp_states(template, states, policy.get("if_id")):
+                if depth == 0:
+                    dev, outer = esp_route(state, routes, links)
+                else:
+                    dev, outer = underlay, mtu
+                inner = encap.esp_max_inner_mtu(outer, state) if outer else None
+                candidates.append((inner if inner is not None else -1, state, dev, outer))
+            if not candidates:
+                mtu = None
+                break
+            inner, state, dev, outer = min(candidates, key=lambda c: c[0])
+            if depth == 0:
+                underlay, chain = dev, _chain_below(dev, links)
+                path_outer = outer
+            mtu = inner if inner >= 0 else None
+            used.insert(0, {"spi": state["spi"], "src": state["src"], "dst": state["dst"], "mode": state["mode"],
+                            "nat_t": bool(state["encap"]), "family": state["family"]})
+            if mtu is None:
+                break
+        if not used:
+            continue
+        # route-based IPsec: the xfrm interface of the policy's if_id, which routes lead into
+        interface = ([name for name, link in sorted(links.items()) if link.get("kind") == "xfrm"
+                      and policy.get("if_id") and link.get("if_id") == policy["if_id"]] or [None])[0]
+        paths.append({"policy": {"src": policy["src"], "dst": policy["dst"]}, "interface": interface,
+                      "states": used, "underlay": underlay,
+                      "underlay_mtu": path_outer, "max_inner_mtu": mtu,
+                      "overhead": path_outer - mtu if mtu is not None and path_outer else None, "chain": chain})
+    return {"states": states, "policies": policies, "paths": paths}
+
+
+def _chain_below(name, links):
+    """The interfaces from `name` down its underlays."""
+    chain = []
+    while name in links and name not in chain:
+        chain.append(name)
+        name = links[name].get("underlay")
+    return chain

@@ -15,8 +15,9 @@ description:
     softirq load per CPU, and routes to given targets with the policy rules and each family's
     default route (its gateway and the address the host sends from on it).
   - Reads the tools' JSON output (C(ip -j), C(tc -j), C(nft -j), C(ethtool --json)), C(wg show all dump),
-    C(iptables-save), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s),
-    C(/etc/cni/net.d) and C(/etc/docker).
+    C(iptables-save), C(ip xfrm state) and C(ip xfrm policy) (text, C(ip xfrm) has no JSON; keys are
+    never kept), and files under C(/proc), C(/sys), C(/run/flannel), C(/etc/rancher/k3s), C(/etc/cni/net.d),
+    C(/var/lib/rancher/k3s/agent/etc/cni/net.d) and C(/etc/docker).
   - TUN/TAP devices name the program holding them in C(owner), read from C(/proc/PID/fdinfo) -
     C(tailscaled), C(wireguard-go), C(openvpn), C(zerotier-one) or C(other). WireGuard's owners fix the
     overhead; for the others it is null (not known).
@@ -55,8 +56,10 @@ options:
         parts named next to it; V([!all, !interfaces]) gathers nothing.
       - Parts are V(interfaces), V(chains), V(flannel), V(docker), V(sysctl), V(offloads), V(qdisc),
         V(mss_clamp), V(icmp_filtering), V(wireguard), V(counters), V(conntrack), V(softirq), V(routes),
-        V(cni) (the Kubernetes CNI configs in C(/etc/cni/net.d) and the pods' veths; new in 0.2.0),
-        V(managers) (which manager keeps each link's MTU; new in 0.2.0).
+        V(cni) (the Kubernetes CNI configs in C(/etc/cni/net.d) and k3s's directory, and the pods' veths; new in 0.2.0),
+        V(managers) (which manager keeps each link's MTU; new in 0.2.0),
+        V(ipsec) (the xfrm states and policies, and each outbound ESP policy's path and largest inner
+        packet; needs root; new in 0.2.0).
         V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
     type: list
     elements: str

@@ -198,8 +198,10 @@ class Guest:
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
                 "-o", "ConnectTimeout=5", "root@127.0.0.1", *command]
 
-    def ssh(self, *command, timeout=60):
-        return subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout, check=False)
+    def ssh(self, *command, timeout=60, stdin=None):
+        """Run `command` on the guest; `stdin`, text given to it (a script to copy there)."""
+        return subprocess.run(self.ssh_argv(*command), capture_output=True, text=True, timeout=timeout, check=False,
+                              input=stdin)
 
     def start(self, timeout=None):
         timeout = float(timeout or os.environ.get("NETPATH_QEMU_BOOT_TIMEOUT") or 300)

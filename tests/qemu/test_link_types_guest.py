@@ -5,7 +5,10 @@ Each device is made over a dummy link of an odd MTU (1493) without an MTU of its
 kernel gives it the MTU it computes from its lower device: the oracle. mtu_facts, run by Ansible
 on the guest, must find the same figure as max_inner_mtu, the right underlay, and chains two
 layers deep (VXLAN bound to a GRE tunnel, Geneve routed over it). Kernel WireGuard, whose MTU
-the kernel does not derive, is checked by its fragment counter (see WIREGUARD_SETUP). Runs first on the one boot the
+the kernel does not derive, is checked by its fragment counter (see WIREGUARD_SETUP). IPsec (ESP
+in tunnel, transport and NAT-T, IPv4 and IPv6, and an xfrm interface) by the largest DF packet
+the kernel sends (XFRM_SETUP, esp_oracle.py); a bridge and bonds against their members
+(MEMBERS_SETUP). Runs first on the one boot the
 qdisc tests share (conftest.py) and removes every device it made. Fallback devices (gre0, tunl0,
 ...) are switched off before the modules load, as they would show in the qdisc tests' listings.
 """
@@ -13,6 +16,7 @@ qdisc tests share (conftest.py) and removes every device it made. Fallback devic
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -48,8 +52,28 @@ ip link set ogre up
 ip link add ov2 type vxlan id 14 remote 10.99.0.2 dev ogre dstport 4789
 ip link add og2 type geneve id 15 remote 10.99.0.3
 """
+# A bridge and two bonds over dummies: the kernel gives the bridge its narrowest port's MTU, and a
+# bond's members the bond's MTU on enslaving (obond's dummies at 1493 go to 1437); obm3, lowered
+# after it was enslaved, is left below its bond obond2, which the kernel allows.
+MEMBERS_SETUP = """
+modprobe bonding max_bonds=0
+ip link add obr type bridge
+ip link add obp1 mtu 1437 type dummy
+ip link add obp2 mtu 1493 type dummy
+ip link set obp1 master obr
+ip link set obp2 master obr
+ip link add obond mtu 1437 type bond mode active-backup
+ip link add obm1 mtu 1493 type dummy
+ip link add obm2 mtu 1493 type dummy
+ip link set obm1 master obond
+ip link set obm2 master obond
+ip link add obond2 mtu 1493 type bond mode active-backup
+ip link add obm3 mtu 1493 type dummy
+ip link set obm3 master obond2
+ip link set obm3 mtu 1431
+"""
 DEVICES = ("og2", "ov2", "og4", "og6", "ov4", "ov6", "ogre", "ogtap", "oipip", "osit", "o6tnl", "o6gre", "ovlan",
-           "ou0")
+           "ou0", "obond", "obond2", "obr", "obp1", "obp2", "obm1", "obm2", "obm3")
 # device -> (the underlay mtu_facts must find, the overhead's kind and outer family in encap.py)
 TUNNELS = {
     "og4": ("ou0", "geneve", 4), "og6": ("ou0", "geneve", 6), "ov4": ("ou0", "vxlan", 4), "ov6": ("ou0", "vxlan", 6),
@@ -94,12 +118,94 @@ done
 """
 WIREGUARD_TEARDOWN = "ip link del owg4; ip link del owg6; ip link del ow0; ip netns del owfar; rm -f /run/ow-*; true"
 
+# Policy-based IPsec from the guest to the namespace oxfar over a veth of 1437, one outbound policy
+# per case: tunnel, transport and NAT-T (ESP in UDP 4500), IPv4 and IPv6, with ciphers of block 4
+# (AES-GCM), 8 (3DES) and 16 (AES-CBC) and ICVs of 12 and 16, so that padding and every table row
+# count. The far end holds the same states (a state is found by its destination and SPI) and
+# decrypts; tunnel mode needs an inbound policy there. Transport policies cover UDP to port 9 only,
+# so that neighbour discovery stays in the clear. (`proto 17`: the guest has no /etc/protocols.)
+# And route-based IPsec: the xfrm interface oxi (if_id 0x2a) with its own state and policy; the
+# far end has no xfrm interface to take what it decrypts, so only the near end's answer counts.
+ESP_UNDERLAY_MTU = 1437
+XFRM_SETUP = """
+set -e
+modprobe -a esp4 esp6 xfrm_user xfrm_interface
+ip netns add oxfar
+ip link add ox0 mtu 1437 type veth peer name ox1 netns oxfar
+ip addr add 203.0.113.1/24 dev ox0
+ip addr add 2001:db8:9::1/64 dev ox0 nodad
+for a in 10.71.1.1/32 10.71.3.1/32; do ip addr add $a dev ox0; done
+for a in fd71:1::1/128 fd71:3::1/128; do ip addr add $a dev ox0 nodad; done
+ip link set ox0 up
+ip -n oxfar addr add 203.0.113.2/24 dev ox1
+ip -n oxfar addr add 2001:db8:9::2/64 dev ox1 nodad
+for a in 10.72.1.1/32 10.72.3.1/32; do ip -n oxfar addr add $a dev ox1; done
+for a in fd72:1::1/128 fd72:3::1/128; do ip -n oxfar addr add $a dev ox1 nodad; done
+ip -n oxfar link set ox1 up
+ip route add 10.72.1.0/24 dev ox0 src 10.71.1.1
+ip route add 10.72.3.0/24 dev ox0 src 10.71.3.1
+ip -6 route add fd72:1::/64 dev ox0 src fd71:1::1
+ip -6 route add fd72:3::/64 dev ox0 src fd71:3::1
+K16=0x000102030405060708090a0b0c0d0e0f
+K20=0x000102030405060708090a0b0c0d0e0f10111213
+K24=0x000102030405060708090a0b0c0d0e0f1011121314151617
+K32=0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+for ns in "" "-n oxfar"; do
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7101 reqid 71 mode tunnel \\
+     aead 'rfc4106(gcm(aes))' $K20 128
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7102 reqid 72 mode transport \\
+     enc 'cbc(aes)' $K16 auth 'hmac(sha256)' $K32
+  ip $ns xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7103 reqid 73 mode tunnel \\
+     enc 'cbc(aes)' $K16 auth-trunc 'hmac(sha256)' $K32 128 encap espinudp 4500 4500 0.0.0.0
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7104 reqid 74 mode tunnel \\
+     aead 'rfc4106(gcm(aes))' $K20 96
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7105 reqid 75 mode transport \\
+     enc 'cbc(des3_ede)' $K24 auth 'hmac(sha1)' $K20
+  ip $ns xfrm state add src 2001:db8:9::1 dst 2001:db8:9::2 proto esp spi 0x7106 reqid 76 mode tunnel \\
+     aead 'rfc4106(gcm(aes))' $K20 128 encap espinudp 4500 4500 ::
+done
+ip xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir out \\
+   tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 71 mode tunnel
+ip xfrm policy add src 203.0.113.1/32 dst 203.0.113.2/32 proto 17 dport 9 dir out \\
+   tmpl proto esp reqid 72 mode transport
+ip xfrm policy add src 10.71.3.0/24 dst 10.72.3.0/24 dir out \\
+   tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 73 mode tunnel
+ip xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir out \\
+   tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 74 mode tunnel
+ip xfrm policy add src 2001:db8:9::1/128 dst 2001:db8:9::2/128 proto 17 dport 9 dir out \\
+   tmpl proto esp reqid 75 mode transport
+ip xfrm policy add src fd71:3::/64 dst fd72:3::/64 dir out \\
+   tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 76 mode tunnel
+ip link add oxi type xfrm dev ox0 if_id 0x2a
+ip addr add 10.73.0.1/24 dev oxi
+ip link set oxi up
+ip xfrm state add src 203.0.113.1 dst 203.0.113.2 proto esp spi 0x7107 reqid 77 mode tunnel \\
+   aead 'rfc4106(gcm(aes))' $K20 128 if_id 0x2a
+ip xfrm policy add src 10.73.0.0/24 dst 10.73.0.0/24 dir out \\
+   tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 77 mode tunnel if_id 0x2a
+ip -n oxfar xfrm policy add src 10.71.1.0/24 dst 10.72.1.0/24 dir in \\
+   tmpl src 203.0.113.1 dst 203.0.113.2 proto esp reqid 71 mode tunnel
+ip -n oxfar xfrm policy add src fd71:1::/64 dst fd72:1::/64 dir in \\
+   tmpl src 2001:db8:9::1 dst 2001:db8:9::2 proto esp reqid 74 mode tunnel
+"""
+XFRM_TEARDOWN = ("ip xfrm policy flush; ip xfrm state flush; ip link del oxi; ip link del ox0; ip netns del oxfar; "
+                 "rm -f /run/ox-*; true")
+# case -> (the policy's destination, family, mode, NAT-T, the address sent from, the one sent to)
+ESP_CASES = {
+    "tunnel4": ("10.72.1.0/24", 4, "tunnel", False, "10.71.1.1", "10.72.1.1"),
+    "transport4": ("203.0.113.2/32", 4, "transport", False, "203.0.113.1", "203.0.113.2"),
+    "nat_t4": ("10.72.3.0/24", 4, "tunnel", True, "10.71.3.1", "10.72.3.1"),
+    "tunnel6": ("fd72:1::/64", 6, "tunnel", False, "fd71:1::1", "fd72:1::1"),
+    "transport6": ("2001:db8:9::2/128", 6, "transport", False, "2001:db8:9::1", "2001:db8:9::2"),
+    "nat_t6": ("fd72:3::/64", 6, "tunnel", True, "fd71:3::1", "fd72:3::1"),
+}
+
 
 def mtu_facts(vm):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(qemu_guest.collections_path()), ANSIBLE_NOCOLOR="1",
                ANSIBLE_HOST_KEY_CHECKING="False", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
     argv = [qemu_guest.tool("ansible"), "-i", str(vm.inventory), "qdisc-guest", "-m", "netpath.mtu.mtu_facts",
-            "-a", "gather_subset=interfaces,chains"]
+            "-a", "gather_subset=interfaces,chains,ipsec"]
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     return json.loads(re.sub(r"^[^{]*=> ", "", proc.stdout, count=1))["ansible_facts"]["netpath_mtu"]
@@ -109,13 +215,13 @@ def mtu_facts(vm):
 def links(guest):
     """(the kernel's MTU of each device, mtu_facts' facts), with the devices removed afterwards."""
     try:
-        for script in (SETUP, WIREGUARD_SETUP):
+        for script in (SETUP + MEMBERS_SETUP, WIREGUARD_SETUP + XFRM_SETUP):
             made = guest.ssh(script, timeout=120)
             assert made.returncode == 0, made.stderr
         kernel = dict((link["ifname"], link["mtu"]) for link in json.loads(guest.ssh("ip -j link show").stdout))
         yield kernel, mtu_facts(guest)
     finally:
-        guest.ssh(WIREGUARD_TEARDOWN, timeout=60)
+        guest.ssh(WIREGUARD_TEARDOWN + "; " + XFRM_TEARDOWN, timeout=60)
         guest.ssh("; ".join(f"ip link del {name} 2>/dev/null" for name in DEVICES) + "; true", timeout=60)
 
 
@@ -185,3 +291,76 @@ def test_kernel_wireguards_max_inner_mtu_is_the_largest_that_leaves_unfragmented
     before, at_max, one_more = (int(n) for n in measured.stdout.split())
     assert at_max == before, "a full-size packet at max_inner_mtu was fragmented"
     assert one_more > at_max, "one byte more should not fit the underlay"
+
+
+def esp_path(facts, case):
+    destination = ESP_CASES[case][0]
+    (path,) = [p for p in facts["ipsec"]["paths"] if p["policy"]["dst"] == destination]
+    return path
+
+
+@pytest.fixture(scope="module")
+def esp_kernel(guest, links):
+    """The kernel's answer for every ESP case at mtu_facts' max_inner_mtu and one byte more (esp_oracle.py),
+    in one ssh call."""
+    _kernel, facts = links
+    cases = [[case, family, source, destination, esp_path(facts, case)["max_inner_mtu"], False]
+             for case, (_dst, family, _mode, _nat_t, source, destination) in ESP_CASES.items()]
+    cases.append(["oxi", 4, "10.73.0.1", "10.73.0.2", facts["interfaces"]["oxi"]["max_inner_mtu"], True])
+    oracle = (Path(__file__).parent / "esp_oracle.py").read_text()
+    measured = guest.ssh("cat > /run/ox-oracle.py && python3 /run/ox-oracle.py " + shlex.quote(json.dumps(cases)),
+                         timeout=120, stdin=oracle)
+    assert measured.returncode == 0, measured.stderr
+    return json.loads(measured.stdout)
+
+
+@pytest.mark.parametrize("case", sorted(ESP_CASES))
+def test_esp_max_inner_mtu_is_the_largest_packet_the_kernel_sends_whole(links, esp_kernel, case):
+    _kernel, facts = links
+    _dst, family, mode, nat_t, _source, _destination = ESP_CASES[case]
+    path = esp_path(facts, case)
+    (state,) = path["states"]
+    assert (state["mode"], state["nat_t"], state["family"]) == (mode, nat_t, family)
+    assert (path["underlay"], path["underlay_mtu"], path["chain"]) == ("ox0", ESP_UNDERLAY_MTU, ["ox0"])
+    assert path["overhead"] == ESP_UNDERLAY_MTU - path["max_inner_mtu"]
+    at_max, one_more = esp_kernel[case]
+    assert (at_max["send"], at_max["fragments"], at_max["arrived"]) == ("sent", 0, 1), (case, path, at_max)
+    assert one_more["send"] == "emsgsize" or one_more["fragments"] > 0, (case, path, one_more)
+
+
+def test_esp_overheads_follow_the_algorithms_not_one_figure(links):
+    _kernel, facts = links
+    found = dict((case, esp_path(facts, case)["max_inner_mtu"]) for case in ESP_CASES)
+    assert len(set(found.values())) == len(ESP_CASES), found
+    assert not any(key in json.dumps(facts["ipsec"]) for key in ("0x000102030405", "000102030405"))  # no keys
+
+
+def test_a_bridge_takes_its_narrowest_port_and_mtu_facts_says_so(links):
+    kernel, facts = links
+    bridge = facts["interfaces"]["obr"]
+    assert (bridge["kind"], bridge["members"]) == ("bridge", ["obp1", "obp2"])
+    assert bridge["max_inner_mtu"] == kernel["obr"] == ESP_UNDERLAY_MTU
+
+
+def test_a_bond_gives_its_members_its_mtu_and_one_lowered_behind_it_is_found(links):
+    kernel, facts = links
+    bond, lowered = facts["interfaces"]["obond"], facts["interfaces"]["obond2"]
+    assert (bond["kind"], bond["members"]) == ("bond", ["obm1", "obm2"])
+    assert bond["max_inner_mtu"] == kernel["obond"] == kernel["obm1"] == kernel["obm2"] == 1437
+    assert (kernel["obond2"], kernel["obm3"]) == (UNDERLAY_MTU, 1431)
+    assert lowered["max_inner_mtu"] == 1431 < lowered["mtu"]
+
+
+def test_a_route_based_xfrm_interface_carries_what_its_esp_state_allows(links, esp_kernel):
+    kernel, facts = links
+    oxi = facts["interfaces"]["oxi"]
+    assert (oxi["kind"], oxi["if_id"], oxi["underlay"], oxi["underlay_mtu"]) == ("xfrm", 0x2A, "ox0", ESP_UNDERLAY_MTU)
+    (chain,) = [c for c in facts["chains"] if c[0]["interface"] == "oxi"]
+    assert [layer["interface"] for layer in chain] == ["oxi", "ox0"]
+    (path,) = [p for p in facts["ipsec"]["paths"] if p["interface"] == "oxi"]
+    assert path["max_inner_mtu"] == oxi["max_inner_mtu"]
+    # the kernel keeps the device at 1500 and answers a larger packet with a too-big to the sender,
+    # whose route then carries the ESP state's figure
+    learned, at_max, one_more = esp_kernel["oxi"]
+    assert kernel["oxi"] == 1500 and learned["route_mtu"] == oxi["max_inner_mtu"], (learned, oxi)
+    assert (at_max["send"], at_max["fragments"], one_more["send"]) == ("sent", 0, "emsgsize")

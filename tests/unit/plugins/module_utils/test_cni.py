@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import cni, findings, parsers, topology
+from ansible_collections.netpath.mtu.plugins.module_utils import cni, findings, gather, parsers, topology
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cni"
 
@@ -102,3 +102,49 @@ def test_weave_above_its_vxlan_is_named_with_weaves_setting():
 
 def test_no_cni_no_facts_of_it():
     assert cni.summarize([], {}, "eth0")["present"] is False
+
+
+class Disk(gather.Gatherer):
+    """mtu_facts' reading of a node whose files are `files` (path -> text), eth0 its default route."""
+
+    def __init__(self, files):
+        super().__init__(module=None)
+        self.files = files
+
+    def exists(self, path):
+        return any(p == path or p.startswith(path + "/") for p in self.files)
+
+    def list_dir(self, path):
+        return sorted(p[len(path) + 1:] for p in self.files if p.startswith(path + "/"))
+
+    def read(self, path):
+        return self.files[path]
+
+    def default_dev(self):
+        return "eth0"
+
+
+def k3s_node(*extra):
+    k3s_file = cni.K3S_CNI_DIR + "/10-flannel.conflist"
+    files = {k3s_file: (FIXTURES / "k3s" / "10-flannel.conflist").read_text()}
+    files.update((cni.CNI_DIR + "/" + name, (FIXTURES / name).read_text()) for name in extra)
+    links = parsers.links(json.dumps([ip_link("eth0", 1450), vxlan("flannel.1", 8472),
+                                      ip_link("veth0a1b2c3d", 1450, "veth")]))
+    topology.annotate(links, {}, {}, "eth0")
+    return Disk(files).cni(links)
+
+
+def test_k3s_keeps_its_cni_config_under_var_lib_rancher_and_it_is_read():
+    facts = k3s_node()
+    assert (facts["present"], facts["dir"], facts["active"], facts["plugin"]) == (
+        True, "/var/lib/rancher/k3s/agent/etc/cni/net.d", "10-flannel.conflist", "flannel")
+    assert (facts["mtu"], facts["mtu_source"], facts["max_mtu"]) == (1450, "pod veths", 1400)
+    (finding,) = cni_findings({"cni": facts, "interfaces": {}})
+    assert finding["evidence"]["config"] == "/var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist"
+
+
+def test_on_a_k3s_node_k3s_own_config_wins_over_a_leftover_in_etc():
+    facts = k3s_node("10-calico.conflist")
+    assert [(c["dir"], c["file"]) for c in facts["configs"]] == [
+        (cni.K3S_CNI_DIR, "10-flannel.conflist"), (cni.CNI_DIR, "10-calico.conflist")]
+    assert (facts["dir"], facts["plugin"]) == (cni.K3S_CNI_DIR, "flannel")
