@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark: netpath.mtu.pmtu_probe against a DF-ping bisection and tracepath, on the lab's paths.
 
-A second table probes the black-hole paths over TCP, to an open and to a closed port: exact, and
-at most twice the time ICMP takes on the same path.
+The paths include a jumbo black hole (a 9000 link, then an 8000 hop that sends no too-big
+message), IPv4 and IPv6. A second table probes the black-hole paths over TCP, to an open and to a
+closed port (on the jumbo path to an address that drops ICMP echo): exact, and at most twice the
+time ICMP takes on the same path. Beside it, nmap's path-mtu script (`nmap -Pn -n --script
+path-mtu`, TCP to the open port and UDP to a closed one) on the same paths, as an anchor: it tries
+only the RFC 1191 plateaus, so it gives a range unless the path MTU is one of them; it is reported,
+not judged.
 
 For each path it reports the answer, whether it is right, the time and the probes each method
 took, and exits non-zero unless pmtu_probe is exact on every path and takes at most a fifth of
@@ -38,20 +43,21 @@ PATHS = [
     ("pp-client", "10.61.0.2", 4, 1380, False, "honest router, IPv4"),
     ("pp-client", "fd00:61::2", 6, 1380, False, "honest router, IPv6"),
     ("pp-client", "10.62.0.2", 4, 1360, True, "black hole with 10% loss"),
+    ("pp-client", "10.64.0.2", 4, 8000, True, "jumbo (9000, then 8000), black hole, IPv4"),
+    ("pp-client", "fd00:64::2", 6, 8000, True, "jumbo (9000, then 8000), black hole, IPv6"),
 ]
 TRACEPATH_LIMIT = 10
 # TCP on the same paths as ICMP, to a port that listens (a listener started for the run) and to
 # one that does not (the reset answers); each must be exact and take at most twice ICMP's time.
-TCP_PATHS = [("wg-site-a", "10.2.0.2", 4), ("wg-site-a", "fd00:2::2", 6)]
-TCP_LISTENER_HOST, OPEN_PORT, CLOSED_PORT = "wg-site-b", 8079, 8078
-LISTENER = f"""
-import socket, time
-sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-sock.bind(("::", {OPEN_PORT}))
-sock.listen(4096)
-time.sleep(900)
-"""
+# host, TCP destination, family, the ICMP row's destination on the same path, the listener's host:
+# on the jumbo path the TCP destination is pp-jumbo's address that drops ICMP echo.
+TCP_PATHS = [("wg-site-a", "10.2.0.2", 4, "10.2.0.2", "wg-site-b"),
+             ("wg-site-a", "fd00:2::2", 6, "fd00:2::2", "wg-site-b"),
+             ("pp-client", "10.64.0.3", 4, "10.64.0.2", "pp-jumbo"),
+             ("pp-client", "fd00:64::3", 6, "fd00:64::2", "pp-jumbo")]
+OPEN_PORT, CLOSED_PORT, UDP_PORT = 8079, 8078, 9999
+# Listens on OPEN_PORT and never accepts (shared with tests/netns/test_pmtu_probe_tcp.py).
+LISTENER = (REPO / "lab" / "files" / "tcp-listener.py").read_text()
 
 BISECT = r"""
 import json, subprocess, sys, time
@@ -81,14 +87,34 @@ def flush_cache(host):
     docker.exec_in(host, ["ip", "-6", "route", "flush", "cache"], check=False)
 
 
-def run_module(inventory, host, dest, family, **extra):
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+def run_probes(inventory, host, calls):
+    """pmtu_probe with each of `calls` (its arguments) on `host`, the kernel's cached path MTU
+    flushed before each, in one playbook (one Ansible start per host, not per probe): the results."""
+    tasks = []
+    for call in calls:
+        # raw: one `docker exec`, no module to copy over; the string is ours, a constant.
+        tasks.append({"name": "flush", "ansible.builtin.raw": f"ip -{call['family'][-1]} route flush cache",
+                      "changed_when": False})
+        tasks.append({"name": "probe", "netpath.mtu.pmtu_probe": call, "ignore_errors": True})
+    playbook = inventory.parent / f"bench-pmtu-probe-{host}.json"
+    playbook.write_text(json.dumps([{"hosts": host, "gather_facts": False, "tasks": tasks}]))
+    # Pipelining: each task is one `docker exec` instead of four (its time is the module's own).
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_PIPELINING="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.run(["ansible", "-i", str(inventory), host, "-m", "netpath.mtu.pmtu_probe",
-                           "-a", json.dumps(dict({"dest": dest, "family": f"ipv{family}"}, **extra))],
-                          capture_output=True, text=True, env=env, timeout=120)
-    out = json.loads(proc.stdout)
-    return out["plays"][0]["tasks"][0]["hosts"][host]
+    proc = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)],
+                          capture_output=True, text=True, env=env, timeout=120 + 30 * len(calls))
+    tasks_run = json.loads(proc.stdout)["plays"][0]["tasks"]
+    return [task["hosts"][host] for task in tasks_run if task["task"]["name"] == "probe"]
+
+
+def probe_each(inventory, wanted):
+    """wanted: {key: (host, pmtu_probe's arguments)}; the hosts probe one after the other, each
+    in one playbook. Returns {key: result}."""
+    results = {}
+    for host in sorted({host for host, _call in wanted.values()}):
+        keys = [key for key, (on, _call) in wanted.items() if on == host]
+        results.update(zip(keys, run_probes(inventory, host, [wanted[key][1] for key in keys]), strict=True))
+    return results
 
 
 def run_bisection(host, dest, family, high):
@@ -109,35 +135,67 @@ def run_tracepath(host, dest, family, limit=TRACEPATH_LIMIT):
 
 
 def measure_tcp(inventory, rows, repeat):
-    """For each of TCP_PATHS: (what, dest, truth, icmp ms, [(port kind, answer, right, ms)], ok)."""
-    # The listener ends by itself (timeout), or with the lab host when the topology is taken down.
-    docker.run(["docker", "exec", "-d", TCP_LISTENER_HOST, "timeout", "900", "python3", "-c", LISTENER])
+    """For each of TCP_PATHS: (what, dest, truth, icmp ms, [(port kind, answer, right, ms)], nmap, ok)."""
+    # The listeners end by themselves, or with their lab host when the topology is taken down.
+    for listener_host in sorted({path[4] for path in TCP_PATHS}):
+        docker.run(["docker", "exec", "-d", listener_host, "python3", "-c", LISTENER, str(OPEN_PORT), "900"])
     time.sleep(0.5)
+    ports = (("open", OPEN_PORT), ("closed", CLOSED_PORT))
+    wanted = {(dest, port, run): (host, {"dest": dest, "family": f"ipv{family}", "protocol": "tcp", "port": port})
+              for host, dest, family, _icmp, _listener in TCP_PATHS for _kind, port in ports for run in range(repeat)}
+    results = probe_each(inventory, wanted)
     tcp_rows = []
-    for host, dest, family in TCP_PATHS:
-        what, _dest, truth, icmp_runs, icmp_ms = next(row[:5] for row in rows if row[1] == dest)
+    for host, dest, family, icmp_dest, _listener in TCP_PATHS:
+        what, _dest, truth, icmp_runs, icmp_ms = next(row[:5] for row in rows if row[1] == icmp_dest)
         cells, ok = [], True
-        for kind, port in (("open", OPEN_PORT), ("closed", CLOSED_PORT)):
-            runs = []
-            for _ in range(repeat):
-                flush_cache(host)
-                runs.append(run_module(inventory, host, dest, family, protocol="tcp", port=port))
+        for kind, port in ports:
+            runs = [results[dest, port, run] for run in range(repeat)]
             ms = statistics.median(r["elapsed_ms"] for r in runs)
             right = all(r.get("pmtu") == truth and r.get("blackhole") == icmp_runs[0]["blackhole"] for r in runs)
             ok &= right and ms <= 2 * icmp_ms
             cells.append((kind, runs[0].get("pmtu"), right, ms))
-        tcp_rows.append((what, dest, truth, icmp_ms, cells, ok))
+        nmap = {}
+        for protocol, port in (("tcp", OPEN_PORT), ("udp", UDP_PORT)):
+            flush_cache(host)
+            nmap[protocol] = run_nmap(host, dest, protocol, port) if family == 4 else None
+        tcp_rows.append((what, dest, truth, icmp_ms, cells, nmap, ok))
     return tcp_rows
+
+
+def run_nmap(host, dest, protocol, port):
+    """nmap's path-mtu script (IPv4 only; the RFC 1191 plateaus only, so a range unless the path
+    MTU is one of them): {"answer": what it printed, "ms": its time}."""
+    argv = ["nmap", "-Pn", "-n", "--script", "path-mtu", "-p", str(port)] + (["-sU"] if protocol == "udp" else [])
+    argv.append(dest)
+    started = time.monotonic()
+    proc = docker.exec_in(host, ["timeout", "120"] + argv, check=False, timeout=150)
+    elapsed = (time.monotonic() - started) * 1000
+    found = re.search(r"path-mtu: (.+)", proc.stdout)
+    return {"answer": found.group(1).strip() if found else "no result", "ms": elapsed}
 
 
 def print_tcp(tcp_rows):
     print("\n| path (TCP where echo would be filtered) | true PMTU | ICMP ms | TCP open port | ms | "
-          "TCP closed port | ms | TCP / ICMP |")
-    print("|---|---|---|---|---|---|---|---|")
-    for what, dest, truth, icmp_ms, cells, _ok in tcp_rows:
+          "TCP closed port | ms | TCP / ICMP | nmap path-mtu, TCP | ms | nmap path-mtu, UDP | ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for what, dest, truth, icmp_ms, cells, nmap, _ok in tcp_rows:
         shown = " | ".join(f"{pmtu} {'right' if right else 'WRONG'} | {ms:.0f}" for _kind, pmtu, right, ms in cells)
         ratio = max(ms for *_rest, ms in cells) / icmp_ms
-        print(f"| {what} ({dest}) | {truth} | {icmp_ms:.0f} | {shown} | {ratio:.2f}x |")
+        anchors = " | ".join(f"{nmap[p]['answer']} | {nmap[p]['ms']:.0f}" if nmap[p] else "not run (IPv4 only) | -"
+                             for p in ("tcp", "udp"))
+        print(f"| {what} ({dest}) | {truth} | {icmp_ms:.0f} | {shown} | {ratio:.2f}x | {anchors} |")
+
+
+class Phases:
+    """Seconds each phase of the run took, to stderr (where the time of the CI step goes)."""
+
+    def __init__(self):
+        self.last = time.monotonic()
+
+    def __call__(self, name):
+        now = time.monotonic()
+        print(f"{name}: {now - self.last:.1f} s", file=sys.stderr, flush=True)
+        self.last = now
 
 
 def main():
@@ -149,17 +207,19 @@ def main():
     parser.add_argument("--keep", action="store_true", help="leave the lab topologies up")
     args = parser.parse_args()
 
+    phase = Phases()
     topologies = bring_up(TOPOLOGIES)
+    phase("bring-up")
     inventory = REPO / ".cache" / "bench-inventory.json"
     inventory.parent.mkdir(exist_ok=True)
-    write_inventory(inventory, sorted({path[0] for path in PATHS}))
+    write_inventory(inventory, sorted({path[0] for path in PATHS + TCP_PATHS}))
     rows, tcp_rows, ok = [], [], True
     try:
+        results = probe_each(inventory, {(dest, run): (host, {"dest": dest, "family": f"ipv{family}"})
+                                         for host, dest, family, *_rest in PATHS for run in range(args.repeat)})
+        phase("pmtu_probe, ICMP")
         for host, dest, family, truth, blackhole, what in PATHS:
-            runs = []
-            for _ in range(args.repeat):
-                flush_cache(host)
-                runs.append(run_module(inventory, host, dest, family))
+            runs = [results[dest, run] for run in range(args.repeat)]
             module_ms = statistics.median(r["elapsed_ms"] for r in runs)
             module_right = all(r.get("pmtu") == truth and r.get("blackhole") == blackhole for r in runs)
             flush_cache(host)
@@ -169,11 +229,14 @@ def main():
             speedup = bisect["ms"] / module_ms
             ok &= module_right and speedup >= 5
             rows.append((what, dest, truth, runs, module_ms, module_right, bisect, trace, speedup))
+        phase("bisection and tracepath")
         tcp_rows = measure_tcp(inventory, rows, args.tcp_repeat)
+        phase("TCP and nmap")
         ok &= all(row[-1] for row in tcp_rows)
     finally:
         if not args.keep:
             take_down(topologies)
+            phase("take-down")
 
     print("| path | true PMTU | pmtu_probe | ms | probes | DF-ping bisection | ms | probes | tracepath | ms | "
           "bisection / pmtu_probe |")
