@@ -3,7 +3,7 @@
 dhclient.conf is Debian 12's (isc-dhcp-client), interfaces Debian's installer default with an
 interfaces.d snippet, 50-cloud-init.yaml as cloud-init writes it on OpenStack. The nmcli lines
 are in nmcli's terse format written by hand (NetworkManager does not run in the lab image);
-networkctl's JSON is read from the real tool in tests/playbooks/test_link_persist_networkd.py.
+networkctl's JSON is read from the real tool in tests/playbooks/test_link_persist_managers.py.
 """
 
 from pathlib import Path
