@@ -47,10 +47,11 @@ VXLAN_NETWORK = "/etc/systemd/network/30-vx5.network"
 VXLAN_DROPIN = "/etc/systemd/network/30-vx5.network.d/90-netpath-mtu.conf"
 # each manager's own configuration of eth5: DHCP, and the DHCP server's MTU taken
 FILES = {
-    # vx5: a VXLAN over eth5 at MTU 1500, 50 bytes too many for eth5 (remediate's case)
-    "networkd": {NETWORK: "[Match]\nName=eth5\n\n[Network]\nDHCP=ipv4\nVXLAN=vx5\n\n[DHCPv4]\nUseMTU=yes\n",
+    # vx5: a VXLAN at MTU 1500 bound to no device (the kernel caps one bound to eth5), whose remote
+    # is reached by eth5: 50 bytes too many for eth5 (remediate's case)
+    "networkd": {NETWORK: "[Match]\nName=eth5\n\n[Network]\nDHCP=ipv4\n\n[DHCPv4]\nUseMTU=yes\n",
                  VXLAN_NETDEV: "[NetDev]\nName=vx5\nKind=vxlan\nMTUBytes=1500\n\n[VXLAN]\nVNI=5\n"
-                               "Remote=10.98.0.1\nDestinationPort=4789\n",
+                               "Remote=10.98.0.1\nDestinationPort=4789\nIndependent=yes\n",
                  VXLAN_NETWORK: "[Match]\nName=vx5\n\n[Network]\nAddress=10.99.0.2/24\nLinkLocalAddressing=no\n"},
     "networkmanager": {
         NM_CONNECTION: "[connection]\nid=lab-eth5\ntype=ethernet\ninterface-name=eth5\n\n[ethernet]\n\n"
