@@ -320,8 +320,8 @@ def test_which_rules_count(rules, fires):
 
 def nft_output_chain(*values):
     """`nft -j list ruleset` of one output chain whose rules set the MSS to `values`, in that order."""
-    syn = {"match": {"op": "==", "left": {"&": [{"payload": {"protocol": "tcp", "field": "flags"}},
-                                                 ["syn", "rst"]]}, "right": "syn"}}
+    flags = {"payload": {"protocol": "tcp", "field": "flags"}}
+    syn = {"match": {"op": "==", "left": {"&": [flags, ["syn", "rst"]]}, "right": "syn"}}
     items = [{"table": {"family": "ip", "name": "user"}},
              {"chain": {"family": "ip", "table": "user", "name": "out", "type": "filter", "hook": "output",
                         "prio": -150, "policy": "accept"}}]
