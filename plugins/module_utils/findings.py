@@ -357,7 +357,9 @@ def _clamp_excess(facts, probe):
         rules = clamps_towards(facts.get("mss_clamp") or [], family, probe.get("interface"), hooks)
         values = [(clamp_mss(rule, family, probe.get("route_mtu")), rule) for rule in rules]
         values = [(mss, rule) for mss, rule in values if mss is not None]
-        # TCPMSS never raises an MSS (xt_TCPMSS): the lowest rule a SYN meets decides
+        # neither backend raises an MSS: xt_TCPMSS ("never increase MSS, even when setting it") nor
+        # nft's `tcp option maxseg size set` (nft_exthdr_tcp_set_eval, Linux >= 4.14: "increase can
+        # cause connection to stall"), so the lowest rule a SYN meets decides, in any order
         if values and min(mss for mss, _rule in values) > path_mss:
             traffic.append(kind)
             given += [{"rule": rule["rule"], "chain": rule["chain"], "backend": rule.get("backend"),

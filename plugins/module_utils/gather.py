@@ -446,10 +446,15 @@ class Gatherer:
         fields = link_managers.nmcli_fields(device or "")
         if not fields.get("GENERAL.CONNECTION"):
             return None
-        connection = self._tool("nmcli", ["-t", "-f", "connection.type,connection.filename,ipv4.method,"
+        connection = self._tool("nmcli", ["-t", "-f", "connection.type,ipv4.method,"
                                           + ",".join(sorted(set(link_managers.NM_MTU_SETTING.values()))),
                                           "connection", "show", fields["GENERAL.CONNECTION"]])
-        return link_managers.nm_connection(fields, link_managers.nmcli_fields(connection or ""))
+        settings = link_managers.nmcli_fields(connection or "")
+        # a profile's file is no setting of it (nmcli 1.42 refuses connection.filename): the
+        # listing's FILENAME column has it
+        listing = self._tool("nmcli", ["-t", "-f", "NAME,FILENAME", "connection", "show"])
+        settings["connection.filename"] = link_managers.nmcli_filenames(listing or "").get(fields["GENERAL.CONNECTION"])
+        return link_managers.nm_connection(fields, settings)
 
     def _ifupdown_files(self):
         """/etc/network/interfaces and the files it sources (one level, as Debian's default does)."""

@@ -144,6 +144,19 @@ def nmcli_fields(text):
     return fields
 
 
+def nmcli_filenames(text):
+    """`nmcli -t -f NAME,FILENAME connection show` -> {connection name: its file}.
+
+    Terse mode separates the columns with ':' and escapes a ':' or '\\' inside a value with '\\'.
+    """
+    files = {}
+    for line in text.splitlines():
+        values = [re.sub(r"\\(.)", r"\1", value) for value in re.split(r"(?<!\\):", line)]
+        if len(values) == 2 and values[0]:
+            files[values[0]] = values[1] or None
+    return files
+
+
 def nm_connection(device_fields, connection_fields):
     """{connection, file, type, mtu, mtu_setting, dhcp, dhcp_sets_mtu} of a device's active connection."""
     ctype = connection_fields.get("connection.type")

@@ -1,11 +1,12 @@
 """Each finding rule on small hand-made facts: when it fires, when it must not, what it says."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import findings
+from ansible_collections.netpath.mtu.plugins.module_utils import findings, mss_clamp
 
 DESIGN_IDS = ["pmtu_blackhole", "mtu_exceeds_underlay", "double_encapsulation", "flannel_over_tunnel",
               "docker_mtu_exceeds_uplink", "missing_mss_clamp", "mss_clamp_exceeds_path", "icmp_too_big_blocked",
@@ -315,6 +316,31 @@ def test_clamp_to_pmtu_on_a_wide_route_in_front_of_a_narrower_hop():
 ])
 def test_which_rules_count(rules, fires):
     assert bool(clamp_findings(rules, [path()])) == fires
+
+
+def nft_output_chain(*values):
+    """`nft -j list ruleset` of one output chain whose rules set the MSS to `values`, in that order."""
+    flags = {"payload": {"protocol": "tcp", "field": "flags"}}
+    syn = {"match": {"op": "==", "left": {"&": [flags, ["syn", "rst"]]}, "right": "syn"}}
+    items = [{"table": {"family": "ip", "name": "user"}},
+             {"chain": {"family": "ip", "table": "user", "name": "out", "type": "filter", "hook": "output",
+                        "prio": -150, "policy": "accept"}}]
+    items += [{"rule": {"family": "ip", "table": "user", "chain": "out", "handle": index, "expr": [
+        syn, {"mangle": {"key": {"tcp option": {"name": "maxseg", "field": "size"}}, "value": value}}]}}
+        for index, value in enumerate(values, start=2)]
+    return json.dumps({"nftables": items})
+
+
+@pytest.mark.parametrize("values", [(1300, 1350), (1350, 1300)])
+def test_nft_maxseg_set_only_lowers_so_the_lowest_rule_counts_in_any_order(values):
+    # nft_exthdr_tcp_set_eval leaves an MSS at or below the value it sets (Linux >= 4.14): the
+    # lab's real SYNs carry 1300 with either order (tests/playbooks/test_link_persist_managers.py)
+    rules = mss_clamp.find_clamp_rules(nft_ruleset=nft_output_chain(*values))
+    assert [(r["backend"], r["hook"], r["mss"], r["conditions"]) for r in rules] == [
+        ("nftables", "output", value, []) for value in values]
+    (finding,) = clamp_findings(rules, [path(pmtu=1200)])
+    assert (finding["evidence"]["clamp_mss"], finding["evidence"]["traffic"]) == (1300, ["local"])
+    assert clamp_findings(rules, [path(pmtu=1340)]) == []  # 1300 fits a 1340-byte path
 
 
 def test_forward_rules_count_only_where_the_host_forwards_and_the_chain_fits_the_traffic():

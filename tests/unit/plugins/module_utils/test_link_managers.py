@@ -3,7 +3,7 @@
 dhclient.conf is Debian 12's (isc-dhcp-client), interfaces Debian's installer default with an
 interfaces.d snippet, 50-cloud-init.yaml as cloud-init writes it on OpenStack. The nmcli lines
 are in nmcli's terse format written by hand (NetworkManager does not run in the lab image);
-networkctl's JSON is read from the real tool in tests/playbooks/test_link_persist_networkd.py.
+networkctl's JSON is read from the real tool in tests/playbooks/test_link_persist_managers.py.
 """
 
 from pathlib import Path
@@ -113,3 +113,15 @@ def test_networkctl_json_of_systemd_252():
     assert lm.networkctl_links(listing) == {
         "lo": {"network_file": None, "setup_state": "unmanaged"},
         "eth5": {"network_file": "/etc/systemd/network/20-eth5.network", "setup_state": "configured"}}
+
+
+def test_nmcli_filenames_from_the_listing():
+    # what nmcli 1.42 (Debian bookworm) printed in the lab; it refuses `-f connection.filename`
+    listing = ("lo:/run/NetworkManager/system-connections/lo.nmconnection\n"
+               "lab-eth5:/etc/NetworkManager/system-connections/lab-eth5.nmconnection\n"
+               "office\\: 2nd floor:/etc/NetworkManager/system-connections/office.nmconnection\n"
+               "unsaved:\n")
+    assert lm.nmcli_filenames(listing) == {
+        "lo": "/run/NetworkManager/system-connections/lo.nmconnection",
+        "lab-eth5": "/etc/NetworkManager/system-connections/lab-eth5.nmconnection",
+        "office: 2nd floor": "/etc/NetworkManager/system-connections/office.nmconnection", "unsaved": None}
