@@ -56,16 +56,19 @@ def audit(hosts, report_dir, forks=10):
 
 
 def lab_memory_mib(hosts):
-    """The memory the lab's containers use, in MiB (`docker stats`)."""
-    units = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}
-    stats = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.Name}} {{.MemUsage}}", *hosts],
-                           capture_output=True, text=True, check=True).stdout
-    total = 0.0
-    for line in stats.splitlines():
-        used = line.split()[1]
-        unit = used.lstrip("0123456789.")
-        total += float(used[: -len(unit)]) * units[unit]
-    return total
+    """The memory the lab's containers use, in MiB, from their cgroups (`docker stats` shows 0 B for a
+    container whose systemd moved its processes into a cgroup below the container's, on cgroup v1)."""
+    ids = subprocess.run(["docker", "inspect", "--format", "{{.Id}}", *hosts], capture_output=True, text=True,
+                         check=True).stdout.split()
+    total = 0
+    for container in ids:
+        for path in (f"/sys/fs/cgroup/memory/docker/{container}/memory.usage_in_bytes",
+                     f"/sys/fs/cgroup/system.slice/docker-{container}.scope/memory.current",
+                     f"/sys/fs/cgroup/docker/{container}/memory.current"):
+            if Path(path).exists():
+                total += int(Path(path).read_text())
+                break
+    return total / 2**20
 
 
 def main():
