@@ -6,11 +6,14 @@ WireGuard tunnel to the hub), runs `ansible-playbook netpath.mtu.audit` on them 
 (facts, a probe to each WireGuard endpoint, findings, the report), and prints the wall time per
 size and per host. Exits non-zero if an audit fails or finds anything on these healthy hosts.
 
-Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20]
+Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20] [--repeat 3]
+(--repeat: each size that many times, the median shown; the lab's memory is that of its containers.)
 """
 
 import argparse
 import json
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,9 +55,26 @@ def audit(hosts, report_dir, forks=10):
     return proc, wall, report
 
 
+def lab_memory_mib(hosts):
+    """The memory the lab's containers use, in MiB, from their cgroups (`docker stats` shows 0 B for a
+    container whose systemd moved its processes into a cgroup below the container's, on cgroup v1)."""
+    ids = subprocess.run(["docker", "inspect", "--format", "{{.Id}}", *hosts], capture_output=True, text=True,
+                         check=True).stdout.split()
+    total = 0
+    for container in ids:
+        for path in (f"/sys/fs/cgroup/memory/docker/{container}/memory.usage_in_bytes",
+                     f"/sys/fs/cgroup/system.slice/docker-{container}.scope/memory.current",
+                     f"/sys/fs/cgroup/docker/{container}/memory.current"):
+            if Path(path).exists():
+                total += int(Path(path).read_text())
+                break
+    return total / 2**20
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     rows, ok = [], True
     # One star as large as the largest size; each size audits its first hosts (the rest stay idle).
@@ -64,10 +84,15 @@ def main():
     bring_up([topo], lab)
     bring_up_seconds = time.monotonic() - started
     spokes = sorted(h for h in topo.hosts if h != HUB)
+    memory = lab_memory_mib(sorted(topo.hosts))
     try:
         for size in sorted(args.sizes):
-            with tempfile.TemporaryDirectory() as tmp:
-                proc, wall, report = audit(spokes[:size], f"{tmp}/report")
+            walls = []
+            for _ in range(args.repeat):
+                with tempfile.TemporaryDirectory() as tmp:
+                    proc, wall, report = audit(spokes[:size], f"{tmp}/report")
+                walls.append(wall)
+            wall = statistics.median(walls)
             findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
             probes = sum(len(h.get("probes") or []) for h in report.get("hosts", {}).values())
             good = proc.returncode == 0 and len(report.get("hosts", {})) == size and findings == 0 and probes == size
@@ -77,8 +102,8 @@ def main():
             rows.append((size, wall, wall / size, probes, findings, good))
     finally:
         take_down([topo])
-    print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s\n")
-    print("| hosts | audit wall time (s) | per host (s) | probes | findings | ok |")
+    print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers\n")
+    print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | probes | findings | ok |")
     print("|---|---|---|---|---|---|")
     for size, wall, per_host, probes, findings, good in rows:
         mark = "yes" if good else "NO"
