@@ -100,7 +100,7 @@ def mtu_exceeds_underlay(facts, probes):
                     "underlay": link["underlay"], "underlay_mtu": link["underlay_mtu"],
                     "max_inner_mtu": link["max_inner_mtu"], "state": link.get("state")}
         down = idle(_links(facts), name)
-        if link.get("members") is not None:
+        if link["kind"] == "bond":
             yield _member_narrower(_links(facts), name, link, evidence, down)
             continue
         yield finding("mtu_exceeds_underlay", "error", name, evidence, """
@@ -116,7 +116,7 @@ def mtu_exceeds_underlay(facts, probes):
 
 
 def _member_narrower(links, name, link, evidence, down):
-    """A bridge or bond above the MTU of a member it sends through (topology.MEMBERED)."""
+    """A bond above the MTU of a member it sends through (topology.annotate)."""
     narrow = dict((m, links[m]["mtu"]) for m in link["members"] if links[m]["mtu"] < link["mtu"])
     evidence = dict(evidence, members_below=narrow)
     return finding("mtu_exceeds_underlay", "error", name, evidence, """

@@ -406,6 +406,7 @@ INTERFACE = Dict({
         "running": Bool("the manager runs"),
     }, "managers part: who configures it", nullable=True),
     "members": List(Str(ref="interfaces"), "bridges and bonds only: the links enslaved to it"),
+    "members_mtu": _mtu("bridges and bonds only: the smallest MTU of their members", nullable=True),
     "if_id": Int("xfrm interfaces only: the if_id of their states and policies", nullable=True, minimum=0,
                  maximum=U32_MAX),
     "underlay_mtu": _mtu("the underlay's MTU", nullable=True),

@@ -155,13 +155,18 @@ def annotate(links, wireguard, routes, default_dev, owners=None, xfrm_states=Non
         if link["kind"] == "xfrm":
             _annotate_xfrm(link, xfrm_states, routes, links)
         if link["kind"] in MEMBERED:
-            # A frame goes out of one member (a bond's active one, the bridge port of its destination):
-            # the largest that every member carries. The kernel gives a bridge that (br_mtu_auto_adjust)
-            # until its MTU is set by hand; a bond gives its members its own on enslaving, but a
-            # member's MTU set afterwards stays.
+            # The kernel gives a bridge its narrowest port's MTU (br_mtu_auto_adjust) until its MTU is
+            # set by hand; a bond gives its members its own on enslaving, but a member's MTU set
+            # afterwards stays.
             members = sorted(n for n, other in links.items() if other.get("master") == name)
             link["members"] = members
-            link["max_inner_mtu"] = min(links[n]["mtu"] for n in members) if members else None
+            link["members_mtu"] = min(links[n]["mtu"] for n in members) if members else None
+            if link["kind"] == "bond":
+                # Every frame a bond carries leaves by a member: the narrowest one is its limit. A
+                # bridge port below the bridge is not: a pod or container not yet recreated after
+                # a CNI's MTU was raised sits below cni0 by design, and its fix is to recreate it,
+                # never to lower the bridge back under the pods that were.
+                link["max_inner_mtu"] = link["members_mtu"]
     return links
 
 

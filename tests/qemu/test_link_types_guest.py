@@ -339,7 +339,7 @@ def test_a_bridge_takes_its_narrowest_port_and_mtu_facts_says_so(links):
     kernel, facts = links
     bridge = facts["interfaces"]["obr"]
     assert (bridge["kind"], bridge["members"]) == ("bridge", ["obp1", "obp2"])
-    assert bridge["max_inner_mtu"] == kernel["obr"] == ESP_UNDERLAY_MTU
+    assert bridge["members_mtu"] == kernel["obr"] == ESP_UNDERLAY_MTU
 
 
 def test_a_bond_gives_its_members_its_mtu_and_one_lowered_behind_it_is_found(links):
