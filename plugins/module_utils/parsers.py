@@ -89,7 +89,7 @@ def links(text):
         if kind == "tun":
             entry["tun_type"] = data.get("type")  # tun or tap
         if kind == "xfrm":
-            # a route-based IPsec interface: the xfrm states and policies of this if_id are its
+            # a route-based IPsec interface: the xfrm states and policies with this if_id carry its packets
             entry["if_id"] = _xfrm_if_id(["if_id", str(data.get("if_id"))])
         if kind in IP_TUNNEL_KINDS:
             # "any" is the kernel's word for no address
