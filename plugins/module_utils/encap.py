@@ -11,6 +11,9 @@ from ansible_collections.netpath.mtu.plugins.module_utils.limits import IPV4_MIN
 # No IPv4 link may carry less (RFC 791): an inner MTU below it is no MTU at all.
 MIN_MTU = IPV4_MIN_MTU
 
+# IP version -> its header without options or extension headers: RFC 791 section 3.1, RFC 8200 section 3.
+IP_HEADER = {4: 20, 6: 40}
+
 # (kind, outer family) -> bytes added; family None means "not known", which takes the larger.
 # The kinds are the kernel's link kinds; each row names its source, and the Linux kernels' own
 # figure (the MTU a device gets over its lower device) is checked in tests/qemu.
@@ -155,7 +158,6 @@ def checked_inner_mtu(outer_mtu, layers):
 ESP_HEADER = 8
 ESP_TRAILER = 2
 ESP_NAT_T_UDP = 8
-ESP_OUTER_IP = {4: 20, 6: 40}
 # Cipher (as `ip xfrm state` names it) -> (block size, IV length) in bytes: net/xfrm/xfrm_algo.c
 # (each algorithm's ivbits and blockbits), crypto/ (cra_blocksize).
 ESP_CIPHERS = {
@@ -214,8 +216,8 @@ def esp_max_inner_mtu(outer_mtu, state):
     block, iv, icv = layout
     family = state.get("family") or 4
     fixed = ESP_HEADER + iv + icv + (ESP_NAT_T_UDP if state.get("encap") else 0)
-    kept = ESP_OUTER_IP[family] if state.get("mode") == "tunnel" else 0
-    header = 0 if state.get("mode") == "tunnel" else ESP_OUTER_IP[family]
+    kept = IP_HEADER[family] if state.get("mode") == "tunnel" else 0
+    header = 0 if state.get("mode") == "tunnel" else IP_HEADER[family]
     room = outer_mtu - kept - fixed - header
     if room < block:
         return None

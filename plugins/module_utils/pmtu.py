@@ -16,9 +16,9 @@ fits, so a size lost on a lossy path below one that was answered is simply ignor
 import collections
 import struct
 
+from ansible_collections.netpath.mtu.plugins.module_utils.encap import IP_HEADER
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import MTU_LIMITS
 
-IP_HEADER = {4: 20, 6: 40}
 ICMP_HEADER = 8
 # TCP MSS = path MTU - IP header - TCP header (20).
 MSS_OVERHEAD = {4: 40, 6: 60}
