@@ -40,8 +40,7 @@ class TaskProgress:
         """Count host as done with the task once; (done, total, seconds or None) of that task."""
         done = self._done.setdefault(task_id, set())
         started = self._started.get(task_id, {}).get(host)
-        if host not in done:
-            done.add(host)
+        done.add(host)
         if left_play:
             self.active.discard(host)
         # a result without a start event (none is sent for some internal tasks) counts the play's hosts
