@@ -17,6 +17,8 @@ from netpath_lab import build, docker, model  # noqa: E402
 # Pipelining: one `docker exec` per task instead of four (docs/remediate.md, "Where the time goes").
 INVENTORY_VARS = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3",
                   "ansible_pipelining": True}
+# The collection's filters imported once, before the workers fork (docs/fleet.md recommends it).
+ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACKS_ENABLED": "netpath.mtu.preload"}
 
 
 def bring_up(topologies, lab=None):
@@ -46,6 +48,6 @@ def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600):
         for name, value in extra_vars.items():
             argv += ["-e", f"{name}={value}"]
         started = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+        proc = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, **ANSIBLE_ENV),
                               timeout=timeout)
         return proc, time.monotonic() - started

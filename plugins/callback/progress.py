@@ -73,6 +73,7 @@ from ansible import constants as C
 from ansible.playbook.task_include import TaskInclude
 from ansible.plugins.callback.default import CallbackModule as DefaultCallbackModule
 
+from ansible_collections.netpath.mtu.plugins.plugin_utils.preload import collection_package_of, preload_filters
 from ansible_collections.netpath.mtu.plugins.plugin_utils.progress import TaskProgress, progress_line
 
 
@@ -100,6 +101,12 @@ class CallbackModule(DefaultCallbackModule):
         self._progress = TaskProgress(time.monotonic)
         # Hosts whose line a task's diff already brought forward (the diff comes before the result).
         self._reported = set()
+
+    def v2_playbook_on_start(self, playbook):
+        super().v2_playbook_on_start(playbook)
+        # What netpath.mtu.preload does, for runs that fork many workers (docs/fleet.md).
+        for name, why in preload_filters(collection_package_of(__name__)).items():
+            self._display.warning("netpath.mtu.progress: could not import %s (%s)" % (name, why))
 
     # -- the default's banners: play banners stay, task banners give way to the host lines
     def _print_task_banner(self, task):

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 from ansible_collections.netpath.mtu.plugins.module_utils import schema
 from ansible_collections.netpath.mtu.plugins.module_utils.limits import SEVERITIES, severity_rank
+from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import PROBE_KEYS
 from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import HOW_TO_MEASURE
 from ansible_collections.netpath.mtu.plugins.module_utils.report_load import load_entries, load_view
 
@@ -36,13 +37,6 @@ except ImportError:  # the controller always has Jinja2 (ansible-core needs it);
 # Most severe first, as the report lists them.
 FAIL_ON = {"none": (), "warning": ("error", "warning"), "error": ("error",)}
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_templates")
-
-# What a pmtu_probe result holds (its RETURN), kept in a probe result; Ansible's own keys are not.
-PROBE_KEYS = (
-    "pmtu", "route_mtu", "blackhole", "icmp_too_big", "icmp_too_big_from", "recommended_mss",
-    "probes_sent", "rounds", "converged", "elapsed_ms", "rtt_ms", "wait_ms", "address", "family",
-    "interface", "cached_pmtu", "bottleneck", "hops", "protocol", "port",
-)
 
 NO_PATH = "no path was measured"
 

@@ -72,6 +72,37 @@ options:
     type: list
     elements: str
     default: []
+  probe_targets:
+    description:
+      - Destinations whose path MTU to measure in the same run, as P(netpath.mtu.pmtu_probe#module)
+        measures it with its defaults (DF probes from the route MTU down, exact to the byte, also
+        through a black hole), each result in RV(probes) with C(kind=target).
+      - The audit uses this to gather and probe a host in one module run; a destination that
+        cannot be measured is a failed entry of RV(probes), not a failed task.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
+    suboptions:
+      dest:
+        description: Address or name to probe.
+        type: str
+        required: true
+      protocol:
+        description: V(icmp) (echo), V(tcp) (SYNs to O(probe_targets[].port)) or V(udp).
+        type: str
+        choices: [icmp, tcp, udp]
+        default: icmp
+      port:
+        description: The destination port, for V(tcp) and V(udp) only.
+        type: int
+  probe_wireguard_endpoints:
+    description:
+      - Also measure the path MTU to each WireGuard peer's endpoint that the V(wireguard) part found
+        (the tunnels' underlay), over ICMP, each result in RV(probes) with C(kind=wireguard_endpoint).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Run with C(become) for the firewall parts (iptables-save, nft) and C(wg); without root they show
     in C(unavailable).
@@ -92,6 +123,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+probes:
+  description:
+    - One entry per destination of O(probe_targets) and, with O(probe_wireguard_endpoints), per
+      WireGuard endpoint, in that order - the shape of P(netpath.mtu.probe_results#filter)'s output -
+      C(dest), C(kind), P(netpath.mtu.pmtu_probe#module)'s return values, C(failed) and, for a path
+      that could not be measured, C(msg).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample:
+    - {dest: 10.2.0.2, kind: wireguard_endpoint, pmtu: 1400, route_mtu: 1500, blackhole: true, icmp_too_big: null,
+       recommended_mss: 1360, address: 10.2.0.2, interface: eth0, family: ipv4, protocol: icmp, port: null,
+       failed: false}
 ansible_facts:
   description: The facts.
   returned: always
@@ -114,6 +159,8 @@ ansible_facts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer, gather, select_parts
+from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import measure_all
+from ansible_collections.netpath.mtu.plugins.module_utils.topology import wireguard_endpoints
 
 
 def main():
@@ -121,6 +168,12 @@ def main():
         argument_spec=dict(
             gather_subset=dict(type="list", elements="str", default=["all"]),
             route_targets=dict(type="list", elements="str", default=[]),
+            probe_targets=dict(type="list", elements="dict", default=[], options=dict(
+                dest=dict(type="str", required=True),
+                protocol=dict(type="str", default="icmp", choices=["icmp", "tcp", "udp"]),
+                port=dict(type="int"),
+            )),
+            probe_wireguard_endpoints=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -128,7 +181,16 @@ def main():
     if error:
         module.fail_json(msg=error)
     facts = gather(Gatherer(module), parts, module.params["route_targets"])
-    module.exit_json(changed=False, ansible_facts={"netpath_mtu": facts})
+    asked = [dict(target, kind="target") for target in module.params["probe_targets"]]
+    if module.params["probe_wireguard_endpoints"]:
+        asked += [{"dest": dest, "kind": "wireguard_endpoint"} for dest in wireguard_endpoints(facts.get("wireguard"))]
+    probes = []
+    if asked:
+        ip = module.get_bin_path("ip", required=True)
+        probes, warnings = measure_all(asked, lambda args: module.run_command([ip] + args))
+        for warning in warnings:
+            module.warn(warning)
+    module.exit_json(changed=False, probes=probes, ansible_facts={"netpath_mtu": facts})
 
 
 if __name__ == "__main__":

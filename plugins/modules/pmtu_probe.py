@@ -300,94 +300,9 @@ hops:
   sample: [{hop: 1, address: 10.1.0.1, large_arrived: true, destination: false}]
 """
 
-import os
-import socket
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, pmtu
-from ansible_collections.netpath.mtu.plugins.module_utils.probe_socket import RawProbeTransport, SendRefused, make_codec
-
-FAMILIES = {"auto": 0, "ipv4": 4, "ipv6": 6}
-SOCKET_FAMILY = {socket.AF_INET: 4, socket.AF_INET6: 6}
-
-
-def resolve(module, dest, family):
-    wanted = {0: socket.AF_UNSPEC, 4: socket.AF_INET, 6: socket.AF_INET6}[family]
-    try:
-        infos = socket.getaddrinfo(dest, None, wanted, socket.SOCK_RAW)
-    except socket.gaierror as exc:
-        literal_family = _literal_family(dest)
-        if literal_family and family and literal_family != family:
-            module.fail_json(msg="dest %r is an IPv%d address but family is ipv%d" % (dest, literal_family, family))
-        module.fail_json(msg="cannot resolve dest %r%s: %s" % (
-            dest, " as IPv%d" % family if family else "", exc.strerror))
-    except ValueError as exc:
-        # The IDNA codec refuses the name before any lookup: an empty label (a..b, .example), a
-        # label over 63 characters, or a NUL byte.
-        module.fail_json(msg="dest %r is not a valid host name or address (%s); a name is labels of "
-                         "1..63 characters separated by single dots" % (dest, exc.__cause__ or exc))
-    addr_family, _type, _proto, _name, sockaddr = infos[0]
-    return SOCKET_FAMILY[addr_family], sockaddr[0]
-
-
-def _literal_family(dest):
-    for family, af in ((4, socket.AF_INET), (6, socket.AF_INET6)):
-        try:
-            socket.inet_pton(af, dest)
-            return family
-        except (OSError, ValueError):
-            continue
-    return None
-
-
-def route_facts(module, address):
-    """The route's interface and MTU, and a path MTU the kernel has cached for the address."""
-    ip = module.get_bin_path("ip", required=True)
-
-    def ip_json(args, what):
-        rc, out, err = module.run_command([ip, "-j"] + args)
-        if rc != 0:
-            module.fail_json(msg="%s: %s" % (what, err.strip()))
-        return out
-
-    try:
-        route = parsers.route_get(ip_json(["route", "get", "fibmatch", address], "no route to %s" % address))
-        learned = parsers.route_get(ip_json(["route", "get", address], "no route to %s" % address))
-        if learned["local"]:
-            route = dict(route, dev=learned["dev"])  # packets to an own address go over lo
-        link = ip_json(["link", "show", "dev", route["dev"]], "cannot read interface %s" % route["dev"])
-        route["route_mtu"] = route["mtu"] or parsers.link_mtu(link)
-    except parsers.ParseError as exc:
-        module.fail_json(msg=str(exc))
-    route["cached_mtu"] = learned["mtu"] if learned["mtu"] != route["mtu"] else None
-    return route
-
-
-def port_error(protocol, port):
-    """Why `port` does not go with `protocol`, else None."""
-    if protocol == "icmp" and port is not None:
-        return "port=%d is given but protocol is icmp, which has no ports; use protocol: tcp or udp" % port
-    if protocol != "icmp" and port is None:
-        return "protocol=%s needs a port: the destination port to probe, 1..65535" % protocol
-    if port is not None and not 1 <= port <= 65535:
-        return "port=%d is outside 1..65535" % port
-    return None
-
-
-def dead_destination_message(params, address, exc):
-    """What a path whose probes got no answer at all means, and what to try next."""
-    head = "%s (%s) does not answer: %s. This is not a black hole: " % (params["dest"], address, exc)
-    if params["protocol"] == "tcp":
-        return head + ("the host is down or unreachable, or a firewall drops TCP to port %d without a reset. "
-                       "Probe a port the host serves." % params["port"])
-    if params["protocol"] == "udp":
-        return head + ("nothing answered and no port unreachable came back: the service on port %d is silent "
-                       "or a firewall drops the datagrams. Probe with protocol: tcp and a port the host serves."
-                       % params["port"])
-    return head + ("the host is down, unreachable, or drops ICMP echo. If it serves TCP, probe with "
-                   "protocol: tcp and a port it serves (port: 22, 443, ...).")
+from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import FAMILIES, ProbeFailed, measure
 
 
 def main():
@@ -406,56 +321,15 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = module.params
-    for name, low, high in (("timeout", 0.01, 60), ("attempts", 1, 10), ("max_hops", 1, 64)):
-        if not low <= params[name] <= high:
-            module.fail_json(msg="%s=%s is outside %s..%s" % (name, params[name], low, high))
-    error = port_error(params["protocol"], params["port"])
-    if error:
-        module.fail_json(msg=error)
-    family, address = resolve(module, params["dest"], FAMILIES[params["family"]])
-    error = pmtu.validate_sizes(family, params["min_size"], params["max_size"])
-    if error:
-        module.fail_json(msg=error)
-    if os.geteuid() != 0:
-        module.fail_json(msg="pmtu_probe needs root for raw sockets (running as uid %d); use become: true"
-                         % os.geteuid())
-    route = route_facts(module, address)
-    min_size = params["min_size"] or limits.MTU_LIMITS[family][0]
-    max_size = params["max_size"] or min(route["route_mtu"], limits.MTU_LIMITS[family][1])
-    error = pmtu.validate_sizes(family, min_size, max_size)
-    if error:
-        module.fail_json(msg="%s (max_size defaults to the route MTU, %d)" % (error, route["route_mtu"]))
-
+    ip = module.get_bin_path("ip", required=True)
+    params = {name: module.params[name] for name in module.argument_spec}
     try:
-        codec, keep = make_codec(family, address, params["protocol"], params["port"] or 0)
-        transport = RawProbeTransport(family, address, codec, max_size,
-                                      max(pmtu.ROUND_PROBES, params["attempts"], 2 * params["max_hops"]), keep=keep)
-    except PermissionError as exc:
-        module.fail_json(msg="cannot open a raw socket: %s; pmtu_probe needs root or CAP_NET_RAW" % exc)
-    try:
-        result = pmtu.probe_path(transport, family, min_size, max_size, params["attempts"], params["timeout"],
-                                 time.monotonic, codec.what)
-        if params["locate"] and result["pmtu"] < max_size:
-            started = time.monotonic()
-            result.update(pmtu.locate(transport, family, min_size, result["pmtu"] + 1, params["max_hops"],
-                                      result["wait_ms"] / 1000.0))
-            result["elapsed_ms"] = round(result["elapsed_ms"] + (time.monotonic() - started) * 1000, 1)
-    except SendRefused as exc:
-        module.fail_json(msg="%s: a firewall rule in this host's OUTPUT chain drops the probes; allow %s "
-                         "to %s to measure the path" % (exc, codec.what, address), probes_sent=transport.sent)
-    except pmtu.DeadDestination as exc:
-        module.fail_json(msg=dead_destination_message(params, address, exc), probes_sent=transport.sent)
-    finally:
-        transport.close()
-    if params["protocol"] == "udp" and result["blackhole"]:
-        module.warn("Over UDP a black hole may be the destination's rate limit on port unreachables (Linux: one "
-                    "a second after six): confirm pmtu=%d with protocol: tcp and a port the host serves."
-                    % result["pmtu"])
-    result.update(changed=False, probes_sent=transport.sent, route_mtu=route["route_mtu"], address=address,
-                  protocol=params["protocol"], port=params["port"], resets_sent=transport.answered,
-                  family="ipv%d" % family, interface=route["dev"], cached_pmtu=route["cached_mtu"])
-    module.exit_json(**result)
+        result, warnings = measure(params, lambda args: module.run_command([ip] + args))
+    except ProbeFailed as exc:
+        module.fail_json(msg=str(exc), **exc.details)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":
