@@ -595,6 +595,19 @@ def render_html(report):
     return render("report.html.j2", report)
 
 
+# The files of the report, as netpath.mtu.write_report writes them: each name and how it is made.
+REPORT_FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
+
+
+def render_files(report, formats=tuple(REPORT_FILES)):
+    """{file name: text} of the report's files in `formats` (keys of REPORT_FILES); report.json as
+    the to_nice_json filter writes it (keys sorted, two spaces)."""
+    report = checked_report(report, "write_report")
+    render = {"json": lambda: json.dumps(report, indent=2, sort_keys=True, separators=(",", ": ")) + "\n",
+              "md": lambda: render_markdown(report), "html": lambda: render_html(report)}
+    return {REPORT_FILES[kind]: render[kind]() for kind in formats}
+
+
 # ---------------------------------------------------------------------------------------------
 # node_exporter textfile
 
