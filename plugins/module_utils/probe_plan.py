@@ -47,6 +47,27 @@ def gateway_targets(host_vars):
             if route.get("gateway") and not str(route["gateway"]).lower().startswith("fe80:")]
 
 
+def plan_view(play_hosts, hostvars):
+    """What probe_plan reads of each host of the play, in hostvars' shape: its netpath_probe_address,
+    ansible_host, the parts it gathered and its default routes. Made once per run, it spares each
+    host's plan reading every other host's variables (Ansible computes them anew at each read)."""
+    view = {}
+    for host in play_hosts or []:
+        host_vars = hostvars.get(str(host), {}) if isinstance(hostvars, Mapping) else {}
+        if not isinstance(host_vars, Mapping):
+            host_vars = {}
+        facts = (host_vars.get("ansible_facts") or {}).get("netpath_mtu") or {}
+        routes = facts.get("routes") if isinstance(facts, Mapping) else None
+        view[str(host)] = {
+            "netpath_probe_address": host_vars.get("netpath_probe_address"),
+            "ansible_host": host_vars.get("ansible_host"),
+            "ansible_facts": {"netpath_mtu": {
+                "gathered": list(facts.get("gathered") or []) if isinstance(facts, Mapping) else [],
+                "routes": {"default": routes.get("default")} if isinstance(routes, Mapping) else {}}},
+        }
+    return view
+
+
 def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
     """What `host` probes besides its targets and WireGuard endpoints: {targets, note}.
 

@@ -11,8 +11,8 @@ description:
     C(report.html) and writes each that differs from the file already there, atomically, in a
     directory on the controller (made when missing, mode C(0755); the files C(0644)).
   - An action that runs in the controller's own process - no module runs anywhere - which is what
-    the audit's last play uses it for: three C(ansible.builtin.copy) tasks cost that play about
-    2.5 s per run.
+    the audit's last play uses it for (three C(ansible.builtin.copy) tasks cost that play about
+    2.5 s per run).
   - The C(report.json) is what C(to_nice_json(indent=2)) would write; C(report.md) and
     C(report.html) are what P(netpath.mtu.report_markdown#filter) and
     P(netpath.mtu.report_html#filter) give.

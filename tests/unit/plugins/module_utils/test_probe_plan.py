@@ -4,7 +4,7 @@ host's default gateways, and why nothing when nothing."""
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import probe_plan
+from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import plan_view, probe_plan
 
 
 def facts(ipv4=None, ipv6=None, gathered=("interfaces", "routes")):
@@ -73,3 +73,20 @@ def test_the_mesh_probes_every_other_host_as_it_always_did():
     assert plan["targets"] == [{"dest": "db-1", "kind": "peer", "peer": "db-1"},
                                {"dest": "198.51.100.1", "kind": "peer", "peer": "router"},
                                {"dest": "192.0.2.30", "kind": "peer", "peer": "pinned"}]
+
+
+@pytest.mark.parametrize(("host", "play", "hostvars", "options"), [
+    ("web-1", ["web-1", "db-1", "router", "pinned"], HOSTVARS, {}),
+    ("db-1", ["web-1", "db-1"], HOSTVARS, {}),
+    ("web-1", ["web-1"], {"web-1": facts(V4, dict(V6, gateway="2001:db8::1"))}, {}),
+    ("web-1", ["web-1", "router"], HOSTVARS, {}),
+    ("router", ["router", "lost"], dict(HOSTVARS, lost={}), {}),
+    ("router", ["router"], {"router": facts(gathered=["interfaces"])}, {}),
+    ("web-1", ["web-1", "db-1", "router", "pinned", "gone"], dict(HOSTVARS, router={"ansible_host": "198.51.100.1"}),
+     {"mesh": True}),
+])
+def test_the_view_made_once_plans_as_hostvars_do(host, play, hostvars, options):
+    view = plan_view(play, hostvars)
+    assert sorted(view) == sorted(play)
+    assert probe_plan(host, play, view, **options) == probe_plan(host, play, hostvars, **options)
+    assert probe_plan(host, play, view, **options)["targets"] or probe_plan(host, play, view, **options)["note"]
