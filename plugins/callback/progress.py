@@ -30,6 +30,10 @@ description:
     C(-v) is given; C(included:) lines only at C(-v).
   - Colour as the default output has it, none when E(NO_COLOR) or E(ANSIBLE_NOCOLOR) is set.
   - >-
+    It also imports the collection's filters once, when the playbook starts, as
+    P(netpath.mtu.preload#callback) does: the workers Ansible forks for each task and host then
+    inherit them instead of each importing them anew (version 0.2.0).
+  - >-
     Select it with C(stdout_callback = netpath.mtu.progress) in C([defaults]) of C(ansible.cfg) or
     with E(ANSIBLE_STDOUT_CALLBACK=netpath.mtu.progress). Under ansible-runner (AWX, AAP) set
     E(ANSIBLE_STDOUT_CALLBACK) in the job environment: the runner wraps it.
