@@ -36,8 +36,8 @@ def write_report(work, report, dest, *options):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"), NO_COLOR="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    done = subprocess.run(["ansible-playbook", "play.yml", "-e", f"report_file={work}/report.json", "-e", f"dest={dest}",
-                           *options], cwd=str(work), env=env, capture_output=True, text=True, timeout=300, check=False)
+    argv = ["ansible-playbook", "play.yml", "-e", f"report_file={work}/report.json", "-e", f"dest={dest}", *options]
+    done = subprocess.run(argv, cwd=str(work), env=env, capture_output=True, text=True, timeout=300, check=False)
     return done, json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
@@ -71,10 +71,10 @@ def test_writes_the_three_files_then_only_what_changed(tmp_path, report):
 
 def test_refuses_a_dest_that_is_a_file_and_a_report_that_is_not_one(tmp_path, report):
     (tmp_path / "taken").write_text("x")
-    done, _ = write_report(tmp_path, report, tmp_path / "taken")
+    done = write_report(tmp_path, report, tmp_path / "taken")[0]
     assert done.returncode == 2 and f"dest {tmp_path}/taken exists and is not a directory" in done.stdout
     assert (tmp_path / "taken").read_text() == "x"
 
-    done, _ = write_report(tmp_path, {"hosts": {}}, tmp_path / "new")
+    done = write_report(tmp_path, {"hosts": {}}, tmp_path / "new")[0]
     assert done.returncode == 2 and "write_report: " in done.stdout and "summary" in done.stdout, done.stdout
     assert not (tmp_path / "new").exists()
