@@ -6,8 +6,9 @@ WireGuard tunnel to the hub), runs `ansible-playbook netpath.mtu.audit` on them 
 (facts, a probe to each WireGuard endpoint, findings, the report), and prints the wall time per
 size and per host. Exits non-zero if an audit fails or finds anything on these healthy hosts.
 
-Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20] [--repeat 3]
-(--repeat: each size that many times, the median shown; the lab's memory is that of its containers.)
+Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20] [--repeat 3] [--baseline CHECKOUT]
+(--repeat: each size that many times, the median shown; --baseline: another checkout, say a worktree
+of main, audited in turn on the same star; the lab's memory is that of its containers.)
 """
 
 import argparse
@@ -47,9 +48,11 @@ def star(size, link_mtu=1500):
                         "topologies": {"bench_star": {"seed": "none", "hosts": hosts, "links": links}}})
 
 
-def audit(hosts, report_dir, forks=10):
-    """Audit `hosts`: (the playbook's process, wall time in seconds, report or {})."""
-    proc, wall = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800)
+def audit(hosts, report_dir, forks=10, checkout=None):
+    """Audit `hosts` (with another checkout's collection if given): (the playbook's process, wall time
+    in seconds, report or {})."""
+    proc, wall = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800,
+                              checkout=checkout)
     report_file = Path(report_dir) / "report.json"
     report = json.loads(report_file.read_text()) if proc.returncode == 0 and report_file.exists() else {}
     return proc, wall, report
@@ -75,6 +78,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="another checkout of this repository (a worktree of main, say), audited in turn with "
+                             "this one on the same star: its time per host is shown beside this one's")
     args = parser.parse_args()
     rows, ok = [], True
     # One star as large as the largest size; each size audits its first hosts (the rest stay idle).
@@ -87,27 +93,33 @@ def main():
     memory = lab_memory_mib(sorted(topo.hosts))
     try:
         for size in sorted(args.sizes):
-            walls = []
+            walls, baseline_walls = [], []
             for _ in range(args.repeat):
+                if args.baseline:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        baseline_walls.append(audit(spokes[:size], f"{tmp}/report", checkout=args.baseline)[1])
                 with tempfile.TemporaryDirectory() as tmp:
                     proc, wall, report = audit(spokes[:size], f"{tmp}/report")
                 walls.append(wall)
             wall = statistics.median(walls)
+            baseline = statistics.median(baseline_walls) / size if baseline_walls else None
             findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
             probes = sum(len(h.get("probes") or []) for h in report.get("hosts", {}).values())
             good = proc.returncode == 0 and len(report.get("hosts", {})) == size and findings == 0 and probes == size
             ok &= good
             if proc.returncode != 0:
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
-            rows.append((size, wall, wall / size, probes, findings, good))
+            rows.append((size, wall, wall / size, baseline, probes, findings, good))
     finally:
         take_down([topo])
     print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers\n")
-    print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | probes | findings | ok |")
-    print("|---|---|---|---|---|---|")
-    for size, wall, per_host, probes, findings, good in rows:
+    print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | baseline per host (s) | probes "
+          "| findings | ok |")
+    print("|---|---|---|---|---|---|---|")
+    for size, wall, per_host, baseline, probes, findings, good in rows:
         mark = "yes" if good else "NO"
-        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {probes} | {findings} | {mark} |")
+        before = f"{baseline:.2f}" if baseline is not None else "-"
+        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {before} | {probes} | {findings} | {mark} |")
     print(f"\n{'PASS' if ok else 'FAIL'}: every audit completed, probed each host's tunnel endpoint and found nothing "
           "on these healthy hosts")
     return 0 if ok else 1

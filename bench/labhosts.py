@@ -40,14 +40,28 @@ def write_inventory(path, hosts):
     return path
 
 
-def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600):
-    """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds)."""
+def collections_path(checkout, tmp):
+    """An ANSIBLE_COLLECTIONS_PATH under `tmp` in which `checkout` (another clone or worktree of this
+    repository, say main's) is the collection netpath.mtu."""
+    root = Path(tmp) / "collections"
+    (root / "ansible_collections" / "netpath").mkdir(parents=True, exist_ok=True)
+    link = root / "ansible_collections" / "netpath" / "mtu"
+    if not link.exists():
+        link.symlink_to(Path(checkout).resolve())
+    return str(root)
+
+
+def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600, checkout=None):
+    """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds).
+    With `checkout`, that checkout's collection runs instead of this one's."""
     with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, **ANSIBLE_ENV)
+        if checkout:
+            env["ANSIBLE_COLLECTIONS_PATH"] = collections_path(checkout, tmp)
         inventory = write_inventory(Path(tmp) / "inventory.json", hosts)
         argv = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), f"netpath.mtu.{playbook}"]
         for name, value in extra_vars.items():
             argv += ["-e", f"{name}={value}"]
         started = time.monotonic()
-        proc = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, **ANSIBLE_ENV),
-                              timeout=timeout)
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
         return proc, time.monotonic() - started
