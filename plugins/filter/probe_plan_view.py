@@ -18,7 +18,7 @@ description:
     fleet grows.
 options:
   _input:
-    description: The hosts of the play (C(ansible_play_hosts_all)).
+    description: The hosts whose plans it serves (those of the play that probes).
     type: list
     elements: str
     required: true
@@ -29,12 +29,12 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Note what each host's plan needs of the others, once
+# In a play on localhost, once, after the hosts have gathered their facts
+- name: Note what each host's plan needs of the others
   ansible.builtin.set_fact:
-    plan_view: "{{ ansible_play_hosts_all | netpath.mtu.probe_plan_view(hostvars) }}"
-  delegate_to: localhost
-  delegate_facts: true
-  run_once: true
+    plan_view: "{{ groups['fleet'] | netpath.mtu.probe_plan_view(hostvars) }}"
+
+# Then on each host of the fleet
 
 - name: Plan the probes
   ansible.builtin.set_fact:
