@@ -18,6 +18,7 @@ Used by the netpath.mtu.wireguard_config module and by the first-boot program (w
 file inlined by cloud_init.program_text(), so: Python 3.6+ standard library only).
 """
 
+import hashlib
 import re
 
 KNOWN_SECTIONS = ("interface", "peer")
@@ -192,6 +193,29 @@ def keepalive_changes(wg_show_text, keepalive):
         if len(fields) == 2 and fields[1] != wanted:
             changes.append({"key": fields[0], "previous": fields[1]})
     return changes
+
+
+def key_id(public_key):
+    """A short digest of a public key: the same key gives the same id on every host, and the id
+    shows no key (a module that read a config masks every value shaped like one)."""
+    return hashlib.sha256(public_key.encode("utf-8")).hexdigest()[:16]
+
+
+def live_key_ids(dump_text, interface):
+    """From `wg show all dump`, the ids (key_id) of `interface`'s own public key and of its peers'
+    public keys, in the dump's order: {'public_key_id': id or None, 'peer_key_ids': [...]}.
+    Interface lines have 5 tab-separated fields (name, private key, public key, port, fwmark),
+    peer lines 9 (name, public key, ...); the private key is passed over."""
+    own, peers = None, []
+    for line in (dump_text or "").splitlines():
+        fields = line.split("\t")
+        if fields[0] != interface:
+            continue
+        if len(fields) == 5:
+            own = key_id(fields[2])
+        elif len(fields) == 9:
+            peers.append(key_id(fields[1]))
+    return {"public_key_id": own, "peer_key_ids": peers}
 
 
 def endpoint_host(endpoint):

@@ -23,6 +23,9 @@ description:
     naming the file and what is wrong, and nothing is changed.
   - The live interface is not touched - set its MTU with M(netpath.mtu.link_mtu), or restart
     C(wg-quick@IF); the netpath.mtu.wireguard_mtu role does both and verifies the change.
+  - With O(interface), reads that live interface in the same run (RV(live)) - its MTU, whether it
+    is a WireGuard interface, its peers' endpoints and keepalives, and ids of the public keys (a
+    digest, never a key) - so that a caller needs no other module to read it.
 author:
   - netpath.mtu developers (@netpath)
 extends_documentation_fragment:
@@ -53,12 +56,19 @@ options:
       - The PersistentKeepalive to set in every C([Peer]) section, in seconds 0..65535 (0 = off).
         Omit to leave it as it is.
     type: int
+  interface:
+    description:
+      - A live interface to read as well (RV(live)), for example C(wg0). Read only, in check mode too.
+    type: str
+    version_added: 0.2.0
   backup:
     description:
       - Keep a copy of the file as it was, next to it (returned as RV(backup_file), with the
         file's mode), before changing it. The copy holds the private key; remove it when done.
     type: bool
     default: false
+requirements:
+  - C(ip) from iproute2 and C(wg) from wireguard-tools, for O(interface) only.
 notes:
   - Needs to read (and, to change it, write) the file - usually root (C(become)).
 seealso:
@@ -133,6 +143,29 @@ mode:
   returned: success
   type: str
   sample: "0600"
+check_mode:
+  description: Whether the task ran in check mode (also when C(check_mode) was set on a task, block or
+    import rather than with C(--check)).
+  returned: success
+  type: bool
+  sample: false
+  version_added: 0.2.0
+live:
+  description:
+    - The live interface O(interface), read before any change.
+    - C(exists) and C(mtu) from C(ip -j link show); C(wireguard) is true when C(wg show all dump) lists
+      the interface, C(unavailable) says why WireGuard could not be read (no C(wg), or not root), null
+      when it could.
+    - C(peers) as M(netpath.mtu.mtu_facts) gives them (endpoint, allowed_ips, persistent_keepalive, ...).
+    - C(public_key_id) and C(peer_key_ids) are short digests of the interface's and its peers' public
+      keys (equal keys, equal ids on every host), to tell whether a peer is an interface of another
+      host, without a key in the output.
+  returned: success, when O(interface) is given
+  type: dict
+  sample: {"name": "wg0", "exists": true, "mtu": 1420, "wireguard": true, "unavailable": null,
+           "peers": [{"endpoint": "10.2.0.2:51820", "persistent_keepalive": 25}],
+           "public_key_id": "3f2a9c0b1d4e5f60", "peer_key_ids": ["9b1c2d3e4f506172"]}
+  version_added: 0.2.0
 problem:
   description: What is wrong with the file, without its path (for a caller that names it its own way).
   returned: failure, when the file is missing or not a wg-quick config
@@ -141,14 +174,16 @@ problem:
 """
 
 import grp
+import json
 import os
 import pwd
 import stat
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import wg_quick
+from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, wg_quick
 
 
 def owner_group(st):
@@ -208,17 +243,55 @@ def write(module, path, text):
             os.unlink(tmp)
 
 
+def read_live(module, name):
+    """The live interface `name`: RV(live) (see RETURN)."""
+    live = {"name": name, "exists": False, "mtu": None, "wireguard": False, "unavailable": None,
+            "peers": [], "public_key_id": None, "peer_key_ids": []}
+    rc, out, err = module.run_command([module.get_bin_path("ip", required=True), "-j", "link", "show", "dev", name])
+    if rc != 0 and "does not exist" in err:
+        return live
+    if rc != 0:
+        module.fail_json(msg="interface=%s: cannot read it: %s" % (name, err.strip()))
+    try:
+        live.update(exists=True, mtu=parsers.link_mtu(out))
+    except parsers.ParseError as exc:
+        module.fail_json(msg="interface=%s: %s" % (name, exc))
+    wg = module.get_bin_path("wg")
+    if wg is None:
+        live["unavailable"] = "wg (wireguard-tools) is not installed"
+        return live
+    rc, out, err = module.run_command([wg, "show", "all", "dump"])
+    # The dump holds each interface's private key: masked in anything returned, and never kept.
+    module.no_log_values.update(wg_quick.KEY_SHAPE.findall(out))
+    if rc != 0:
+        live["unavailable"] = "wg show all dump: %s" % (err.strip() or "exit code %d" % rc)
+        return live
+    try:
+        dumped = parsers.wireguard_dump(out, time.time())
+    except parsers.ParseError as exc:
+        live["unavailable"] = str(exc)
+        return live
+    if name in dumped:
+        live.update(wireguard=True, peers=dumped[name]["peers"], **wg_quick.live_key_ids(out, name))
+    return live
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
             mtu=dict(type="int"),
             keepalive=dict(type="int"),
+            interface=dict(type="str"),
             backup=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     path, mtu, keepalive = module.params["path"], module.params["mtu"], module.params["keepalive"]
+    interface = module.params["interface"]
+    if interface is not None and not limits.valid_ifname(interface):
+        problem = "interface %s is not a valid interface name: %s" % (json.dumps(interface), limits.IFNAME_RULE)
+        module.fail_json(msg="%s. Nothing was changed." % problem, config=path, problem=problem)
     text, st = read(module, path)
     try:
         new = wg_quick.render(text, mtu=mtu, keepalive=keepalive)
@@ -230,8 +303,10 @@ def main():
         changed=new != text, config=path, mtu=after["mtu"], previous_mtu=before["mtu"],
         peers=[{"line": p["line"] + 1, "endpoint": p["endpoint"], "keepalive": p["keepalive"]} for p in after["peers"]],
         previous_keepalives=[p["keepalive"] for p in before["peers"]],
-        owner=owner, group=group, mode="%04o" % stat.S_IMODE(st.st_mode),
+        owner=owner, group=group, mode="%04o" % stat.S_IMODE(st.st_mode), check_mode=module.check_mode,
     )
+    if interface is not None:
+        result["live"] = read_live(module, interface)
     if result["changed"] and module._diff:
         result["diff"] = {"before": wg_quick.redact(text), "after": wg_quick.redact(new),
                           "before_header": path, "after_header": path}

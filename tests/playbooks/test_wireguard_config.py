@@ -91,3 +91,21 @@ def test_bad_input_fails_naming_it_and_changes_nothing(tmp_path, text, args, pro
     assert "allowed" in problem or result["msg"].startswith(str(path))
     assert PRIVATE not in said
     assert (path.read_text() if text is not None else None) == text
+
+
+def test_the_live_interface_is_read_with_the_config_in_check_mode_too(config):
+    result, said = module({"path": str(config), "interface": "lo"}, check=True)
+    assert result["check_mode"] is True and not result["changed"]
+    live = result["live"]
+    assert live["exists"] and live["mtu"] == int(Path("/sys/class/net/lo/mtu").read_text())
+    assert not live["wireguard"] and live["peers"] == [] and live["public_key_id"] is None
+    assert PRIVATE not in said and PUBLIC not in said
+
+    result, _said = module({"path": str(config), "interface": "netpath-none0"})
+    assert result["check_mode"] is False
+    assert result["live"]["exists"] is False and result["live"]["mtu"] is None
+
+    result, said = module({"path": str(config), "interface": "wg0/evil"})
+    assert result.get("failed"), said
+    assert result["msg"].startswith('interface "wg0/evil" is not a valid interface name: 1 to 15 of letters')
+    assert result["msg"].endswith("Nothing was changed.")

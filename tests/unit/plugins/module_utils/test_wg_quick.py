@@ -126,3 +126,17 @@ def test_keepalive_changes_from_wg_show():
     assert wg_quick.keepalive_changes("", 25) == []
     with pytest.raises(wg_quick.WgQuickError, match="keepalive is 70000"):
         wg_quick.keepalive_changes(shown, 70000)
+
+
+def test_live_key_ids_from_wg_show_all_dump_match_across_hosts_and_show_no_key():
+    dump = ("wg0\t%s\t%s\t51820\toff\n"
+            "wg0\t%s\t(none)\t10.2.0.2:51820\t10.20.0.2/32\t0\t0\t0\t25\n"
+            "wg1\t%s\tAAAA\t51821\toff\n" % (PRIVATE, PUBLIC, PSK, PRIVATE))
+    ids = wg_quick.live_key_ids(dump, "wg0")
+    # The far end sees this host's key as a peer's key: the ids match.
+    assert ids["public_key_id"] == wg_quick.key_id(PUBLIC)
+    assert ids["peer_key_ids"] == [wg_quick.key_id(PSK)]
+    assert len(ids["public_key_id"]) == 16 and ids["public_key_id"] != wg_quick.key_id(PRIVATE)
+    assert not any(key in json.dumps(ids) for key in (PRIVATE, PUBLIC, PSK))
+    assert wg_quick.live_key_ids(dump, "wg9") == {"public_key_id": None, "peer_key_ids": []}
+    assert wg_quick.live_key_ids("", "wg0") == {"public_key_id": None, "peer_key_ids": []}
