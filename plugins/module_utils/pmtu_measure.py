@@ -19,7 +19,7 @@ from ansible_collections.netpath.mtu.plugins.module_utils.probe_socket import Ra
 FAMILIES = {"auto": 0, "ipv4": 4, "ipv6": 6}
 SOCKET_FAMILY = {socket.AF_INET: 4, socket.AF_INET6: 6}
 
-# What a measurement returns beside the search's own keys (pmtu.probe_path, pmtu.locate).
+# pmtu_probe's options and their defaults: a measurement asked with fewer takes these.
 DEFAULTS = {"family": "auto", "min_size": None, "max_size": None, "timeout": 2.0, "attempts": 3,
             "locate": False, "max_hops": 30, "protocol": "icmp", "port": None}
 

@@ -302,21 +302,21 @@ hops:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import FAMILIES, ProbeFailed, measure
+from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import DEFAULTS, FAMILIES, ProbeFailed, measure
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             dest=dict(type="str", required=True),
-            family=dict(type="str", default="auto", choices=list(FAMILIES)),
+            family=dict(type="str", default=DEFAULTS["family"], choices=list(FAMILIES)),
             min_size=dict(type="int"),
             max_size=dict(type="int"),
-            timeout=dict(type="float", default=2.0),
-            attempts=dict(type="int", default=3),
-            locate=dict(type="bool", default=False),
-            max_hops=dict(type="int", default=30),
-            protocol=dict(type="str", default="icmp", choices=["icmp", "tcp", "udp"]),
+            timeout=dict(type="float", default=DEFAULTS["timeout"]),
+            attempts=dict(type="int", default=DEFAULTS["attempts"]),
+            locate=dict(type="bool", default=DEFAULTS["locate"]),
+            max_hops=dict(type="int", default=DEFAULTS["max_hops"]),
+            protocol=dict(type="str", default=DEFAULTS["protocol"], choices=["icmp", "tcp", "udp"]),
             port=dict(type="int"),
         ),
         supports_check_mode=True,
