@@ -8,7 +8,7 @@ version_added: 0.2.0
 author: netpath.mtu developers (@netpath)
 short_description: What is wrong with a list of path MTU measurements handed to a role
 description:
-  - Checks a list of path MTU measurements in the form of the audit's C(netpath_probes) (mtu_facts' C(probes)):
+  - Checks a list of path MTU measurements in the form of the audit's C(netpath_probes) (mtu_facts' C(probes)),
     each a dict with C(dest) and either C(pmtu) (bytes) and C(family) (V(ipv4) or V(ipv6)), with optional
     C(protocol) (V(icmp), V(tcp), V(udp)) and C(blackhole) (a boolean), or C(failed=true).
   - Returns a sentence naming the variable, the first bad entry and what is allowed; an empty string when
@@ -26,7 +26,8 @@ options:
 """
 
 EXAMPLES = r"""
-problem: "{{ [{'dest': '10.2.0.2', 'pmtu': 'big'}] | netpath.mtu.path_measurements_problem('wireguard_mtu_endpoint_probes') }}"
+problem: >-
+  {{ [{'dest': '10.2.0.2', 'pmtu': 'big'}] | netpath.mtu.path_measurements_problem('wireguard_mtu_endpoint_probes') }}
 # "wireguard_mtu_endpoint_probes[0] (10.2.0.2) has pmtu 'big', not a number of bytes 68..65535 (or failed: true); ..."
 """
 

@@ -44,7 +44,8 @@ path: "{{ probe_run.results | netpath.mtu.wireguard_endpoint_path(targets, netpa
 
 RETURN = r"""
 _value:
-  description: C(endpoint), C(protocol), C(family), C(pmtu), C(blackhole), C(mtu) and C(summary) of each target measured.
+  description:
+    - C(endpoint), C(protocol), C(family), C(pmtu), C(blackhole), C(mtu) and C(summary) of each target measured.
   type: list
   elements: dict
 """
