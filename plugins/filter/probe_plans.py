@@ -10,7 +10,7 @@ author:
 short_description: The probe plan of every host of an audit, made once
 positional: _input, hostvars, defaults
 description:
-  - For each host of the list, what P(netpath.mtu.probe_plan#filter) plans for it: the other hosts
+  - For each host of the list, what P(netpath.mtu.probe_plan#filter) plans for it - the other hosts
     of the list at the address each sends from on its default route, the host's default gateways
     when there is none, every other host with C(netpath_probe_mesh), nothing when the host has
     C(netpath_probe_targets) or C(netpath_probe_auto=false).
@@ -18,7 +18,7 @@ description:
     decide its plan, else O(defaults).
   - A host whose gathering failed (its registered C(netpath_audit_gathered) failed) gets no plan,
     but stays a peer of the others.
-  - The audit makes it once per run on C(localhost): each host's variables are read once, where
+  - The audit makes it once per run on C(localhost), reading each host's variables once, where
     plans made host by host would each read every other host's (Ansible computes them anew at each
     read), a cost per host that grows with the fleet.
 options:
