@@ -50,6 +50,10 @@ _value:
       description: The hosts whose plan has a step.
       type: list
       elements: str
+    steps:
+      description: Each step a plan can have (V(sysctl), V(mss_clamp), V(link_mtu), V(wireguard_mtu),
+        V(docker_mtu), V(qdisc), V(flannel_iface)) -> the hosts whose plan has it.
+      type: dict
     distribution:
       description: The hosts whose plan clamps the MSS and whose C(os_family) is not known yet.
       type: list
@@ -58,7 +62,12 @@ _value:
       description: The k3s nodes whose plan moves flannel, servers before agents.
       type: list
       elements: str
-  sample: {stopped: [], fixing: [web-1], distribution: [], flannel: []}
+  sample:
+    stopped: []
+    fixing: [web-1]
+    steps: {sysctl: [], mss_clamp: [], link_mtu: [], wireguard_mtu: [web-1], docker_mtu: [], qdisc: [], flannel_iface: []}
+    distribution: []
+    flannel: []
 """
 
 from collections.abc import Mapping

@@ -378,7 +378,8 @@ def hosts_by_need(hosts):
 
     hosts: [{"name", "plan" (None where the plan was not made: the audit of the host failed),
     "os_family" (None where not gathered), "k3s_service"}] in the order of the inventory.
-    -> {"stopped": hosts without a plan, "fixing": hosts whose plan has a step,
+    -> {"stopped": hosts without a plan, "fixing": hosts whose plan has a step, "steps": {step of
+        ORDER: the hosts whose plan has it},
         "distribution": hosts whose plan has mss_clamp and whose os_family is not known (the only
         fix whose side effects name packages), "flannel": the k3s nodes whose plan moves flannel,
         servers before agents (as k3s's upgrade guide orders them)}."""
@@ -387,6 +388,7 @@ def hosts_by_need(hosts):
     return {
         "stopped": [host["name"] for host in hosts if host.get("plan") is None],
         "fixing": [host["name"] for host in planned if host["plan"].get("steps")],
+        "steps": {step: [host["name"] for host in planned if step in host["plan"].get("steps", {})] for step in ORDER},
         "distribution": [host["name"] for host in planned
                          if "mss_clamp" in host["plan"].get("steps", {}) and not host.get("os_family")],
         "flannel": [host["name"] for host in flannel if host.get("k3s_service") != "k3s-agent"]

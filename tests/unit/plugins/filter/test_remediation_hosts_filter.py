@@ -43,6 +43,8 @@ def test_each_play_takes_only_the_hosts_it_works_on_each_host_read_once():
     assert remediation_hosts(hosts, HOSTVARS) == {
         "stopped": ["lost"],
         "fixing": ["web-1", "edge", "known", "agent-1", "server-1", "server-2"],
+        "steps": {"sysctl": ["edge"], "mss_clamp": ["edge", "known"], "link_mtu": [], "wireguard_mtu": ["web-1"],
+                  "docker_mtu": [], "qdisc": [], "flannel_iface": ["agent-1", "server-1", "server-2"]},
         "distribution": ["edge"],
         # servers (a node without the k3s service in its facts counts as one) before agents
         "flannel": ["server-1", "server-2", "agent-1"],
