@@ -10,11 +10,11 @@ author:
 short_description: Which hosts of a remediate run stop, fix, need their distribution or move flannel
 positional: _input, hostvars
 description:
-  - Reads once each host's plan (C(netpath_remediation), set by P(netpath.mtu.remediate#playbook)
+  - Reads once each host's plan (C(netpath_remediation), set by the C(netpath.mtu.remediate) playbook
     from P(netpath.mtu.remediation_plan#filter)), C(ansible_facts.os_family) and the k3s service of
     its audit's facts (C(netpath_facts_before.flannel.service)), and sorts the hosts by what the
     next plays of the run do with them.
-  - P(netpath.mtu.remediate#playbook) makes it once on C(localhost), so that each of its later plays
+  - The C(netpath.mtu.remediate) playbook makes it once on C(localhost), so that each of its later plays
     takes only the hosts it works on, where a task that each host skips still costs the controller
     about as much as one that runs.
 options:

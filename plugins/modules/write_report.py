@@ -17,7 +17,7 @@ description:
     C(report.html) are what P(netpath.mtu.report_markdown#filter) and
     P(netpath.mtu.report_html#filter) give.
   - With O(remediation) instead of O(report), it writes C(remediation.json), the summary of
-    P(netpath.mtu.remediate#playbook), the same way (a C(file) and a C(copy) task cost that play
+    the C(netpath.mtu.remediate) playbook, the same way (a C(file) and a C(copy) task cost that play
     about 1.6 s per run).
 author:
   - netpath.mtu developers (@netpath)
