@@ -65,7 +65,8 @@ _value:
   sample:
     stopped: []
     fixing: [web-1]
-    steps: {sysctl: [], mss_clamp: [], link_mtu: [], wireguard_mtu: [web-1], docker_mtu: [], qdisc: [], flannel_iface: []}
+    steps: {sysctl: [], mss_clamp: [], link_mtu: [], wireguard_mtu: [web-1], docker_mtu: [], qdisc: [],
+            flannel_iface: []}
     distribution: []
     flannel: []
 """

@@ -39,7 +39,8 @@ def test_the_audit_plays_that_load_no_spec_default_to_its_hosts():
     assert len(without_spec) == 3
     default = spec["netpath_audit_spec"]["netpath_audit_hosts"]["default"]
     of_the_audit = [play for play in without_spec if "netpath_audit_hosts" in play["hosts"]]
-    assert [play["name"] for play in of_the_audit] == ["Gather MTU facts on each host", "Derive the findings of each host"]
+    assert [play["name"] for play in of_the_audit] == ["Gather MTU facts on each host",
+                                                       "Derive the findings of each host"]
     for play in of_the_audit:
         assert play["hosts"] == "{{ netpath_audit_hosts | default('%s') }}" % default
     # the probe play: only the hosts whose plan (made on localhost from the audit's hosts) has a probe
