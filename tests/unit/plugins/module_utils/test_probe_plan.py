@@ -123,8 +123,8 @@ def test_the_plans_made_once_are_each_hosts_plan_reading_each_host_once():
 
 def test_the_defaults_decide_for_a_host_that_sets_nothing():
     play = ["web-1", "db-1"]
-    assert probe_plans(play, HOSTVARS, {"netpath_probe_auto": False})["web-1"] == probe_plan("web-1", play, HOSTVARS,
-                                                                                                auto=False)
+    planned = probe_plans(play, HOSTVARS, {"netpath_probe_auto": False})
+    assert planned["web-1"] == probe_plan("web-1", play, HOSTVARS, auto=False)
     # no defaults at all: auto on, no mesh, no targets
     assert probe_plans(play, HOSTVARS)["web-1"] == probe_plan("web-1", play, HOSTVARS)
 
