@@ -1,96 +1,135 @@
 #!/usr/bin/env python3
-"""Benchmark: audit and remediate on a fleet of 5, 10, 20 lab hosts, against forks.
+"""Benchmark: the audit, a remediate that fixes every host and one with nothing to do, per host.
 
 Builds the star of bench/audit.py with 1400-byte links, so that every host's WireGuard tunnel
-(1420) is too big for its underlay (mtu_exceeds_underlay). Runs `ansible-playbook
-netpath.mtu.audit` on the hosts alone (it must find exactly that on each), then
-`netpath.mtu.remediate` (the audit, the plan, wireguard_mtu on each: a probe of the
-endpoint, the config and the live MTU, a DF probe across the tunnel, the audit after), then runs
-it again (nothing to do), and prints wall time and time per host of each for each size and forks.
-Exits non-zero unless the audit found the fault on every host, every host was fixed and the second
-run changed nothing.
+(1420) is too big for its underlay (mtu_exceeds_underlay). For each size (the first N spokes of
+one star) and each round: puts every host's tunnel back at 1420 (live and in wg0.conf), runs
+`ansible-playbook netpath.mtu.audit` (it must find exactly that on each host), then
+`netpath.mtu.remediate` (the audit, the plan, wireguard_mtu on each host, the audit after: every
+host must be fixed), then remediate again (nothing to do: nothing may change). Prints the medians
+per host of each against the targets of issue 19, and a baseline checkout's beside them when
+given (run in turn with this one, round by round, on the same hosts). Exits non-zero unless every
+audit found the fault on every host, every host was fixed and every second run changed nothing.
 
-Usage (after scripts/bootstrap, on an otherwise idle machine; about 16 minutes):
-    python bench/remediate.py [--sizes 5 10 20] [--forks 10] [--forks-at-largest 5 20]
+Usage (after scripts/bootstrap, on an otherwise idle machine; about 15 minutes for 20 and 50
+hosts and 3 rounds, twice that with a baseline):
+    python bench/remediate.py [--sizes 20 50] [--repeat 3] [--forks 10] [--baseline CHECKOUT]
 """
 
 import argparse
 import json
 import re
+import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from audit import HUB, audit, star
+from audit import HUB, audit, lab_memory_mib, star
 from labhosts import bring_up, run_playbook, take_down
 
 HUB_TUNNEL_ADDRESS = "10.101.0.1"
-
-
+EXPECTED_FINDINGS = ["mtu_exceeds_underlay"]
 EXPECTED_FIX = ["mtu_exceeds_underlay@wg0"]
+TUNNEL_MTU = 1420
+# Issue 19's targets, seconds per host on the 2-core development machine.
+TARGETS = {"audit": 0.4, "fixing": 2.0, "nothing to do": 0.5}
 
 
-def remediate(hosts, forks, report_dir):
+def remediate(hosts, forks, report_dir, checkout=None):
     """Remediate `hosts`: (the playbook's process, wall seconds, remediation.json, changed on the hosts)."""
     proc, wall = run_playbook("remediate", hosts, forks, {"netpath_remediate_report_dir": report_dir,
-                                                           "wireguard_mtu_verify_peer": HUB_TUNNEL_ADDRESS})
+                                                           "wireguard_mtu_verify_peer": HUB_TUNNEL_ADDRESS},
+                              timeout=3600, checkout=checkout)
     summary_file = Path(report_dir) / "remediation.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {"hosts": {}}
     changed = sum(int(n) for n in re.findall(r"^sc-\d+ +: ok=\d+ +changed=(\d+)", proc.stdout, re.M))
     return proc, wall, summary, changed
 
 
-def measure(size, forks_list):
-    lab = star(size, link_mtu=1400)
-    topo = lab.topologies["bench_star"]
-    spokes = sorted(h for h in topo.hosts if h != HUB)
-    bring_up([topo], lab)
-    rows, ok = [], True
-    try:
-        for forks in forks_list:
-            with tempfile.TemporaryDirectory() as tmp:
-                audited, audit_wall, report = audit(spokes, f"{tmp}/audit", forks)
-                found = sum([f["id"] for f in h.get("findings") or []] == ["mtu_exceeds_underlay"]
-                            for h in report.get("hosts", {}).values())
-                first, wall, summary, _ = remediate(spokes, forks, f"{tmp}/first")
-                fixed = sum(h.get("fixed") == EXPECTED_FIX for h in summary["hosts"].values())
-                for host, outcome in sorted(summary["hosts"].items()):
-                    if outcome.get("fixed") != EXPECTED_FIX:
-                        print(f"{size} hosts, {forks} forks: {host} {json.dumps(outcome)}")
-                again, wall_again, _, changed = remediate(spokes, forks, f"{tmp}/again")
-                good = (audited.returncode == 0 and first.returncode == 0 and again.returncode == 0
-                        and found == size and fixed == size and changed == 0)
-                for proc in (audited, first, again):
-                    if proc.returncode != 0:
-                        print(proc.stdout[-3000:], proc.stderr[-2000:])
-                rows.append((size, forks, audit_wall, found, wall, wall / size, fixed, wall_again, changed, good))
-                ok &= good
-                if forks != forks_list[-1]:
-                    take_down([topo])  # the next forks value starts from the broken fleet again
-                    bring_up([topo], lab)
-    finally:
-        take_down([topo])
-    return rows, ok
+def break_tunnels(hosts):
+    """Put each host's wg0 back at 1420, live and in its wg-quick config (as the star was made)."""
+    config_line = f"s/^MTU *=.*/MTU = {TUNNEL_MTU}/"
+    commands = []
+    for host in hosts:
+        commands += [["docker", "exec", host, "ip", "link", "set", "wg0", "mtu", str(TUNNEL_MTU)],
+                     ["docker", "exec", host, "sed", "-i", config_line, "/etc/wireguard/wg0.conf"]]
+    for start in range(0, len(commands), 20):
+        procs = [subprocess.Popen(argv) for argv in commands[start:start + 20]]
+        if any(proc.wait(timeout=60) != 0 for proc in procs):
+            raise RuntimeError(f"could not put the tunnels back at {TUNNEL_MTU}")
+
+
+def one_round(hosts, forks, checkout):
+    """Audit, remediate, remediate again: ({run: wall seconds}, ok, what went wrong)."""
+    break_tunnels(hosts)
+    with tempfile.TemporaryDirectory() as tmp:
+        audited, audit_wall, report = audit(hosts, f"{tmp}/audit", forks, checkout=checkout)
+        found = sum([f["id"] for f in h.get("findings") or []] == EXPECTED_FINDINGS
+                    for h in report.get("hosts", {}).values())
+        fixing, fixing_wall, summary, _ = remediate(hosts, forks, f"{tmp}/fixing", checkout)
+        fixed = sum(h.get("fixed") == EXPECTED_FIX for h in summary["hosts"].values())
+        again, again_wall, _, changed = remediate(hosts, forks, f"{tmp}/again", checkout)
+    problems = [f"{what}: rc {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-1000:]}"
+                for what, proc in (("audit", audited), ("remediate", fixing), ("remediate again", again))
+                if proc.returncode != 0]
+    if found != len(hosts) or fixed != len(hosts) or changed:
+        problems.append(f"found on {found}, fixed {fixed} of {len(hosts)} hosts; the second run changed {changed}")
+    walls = {"audit": audit_wall, "fixing": fixing_wall, "nothing to do": again_wall}
+    return walls, not problems, problems
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--forks", type=int, default=10)
-    parser.add_argument("--forks-at-largest", type=int, nargs="*", default=[5, 20])
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="another checkout of this repository (a worktree of main, say), run in turn with this "
+                             "one on the same hosts: its times per host are shown beside this one's")
     args = parser.parse_args()
-    rows, ok = [], True
-    for size in args.sizes:
-        forks_list = [args.forks] + (args.forks_at_largest if size == max(args.sizes) else [])
-        size_rows, size_ok = measure(size, forks_list)
-        rows += size_rows
-        ok &= size_ok
-    print("| hosts | forks | audit (s) | per host (s) | found | remediate (s) | per host (s) | fixed "
-          "| second run (s) | changed on 2nd run | ok |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for size, forks, audit_wall, found, wall, per_host, fixed, wall_again, changed, good in rows:
-        print(f"| {size} | {forks} | {audit_wall:.1f} | {audit_wall / size:.2f} | {found} | {wall:.1f} | "
-              f"{per_host:.2f} | {fixed} | {wall_again:.1f} | {changed} | {'yes' if good else 'NO'} |")
+    variants = [("this", None)] + ([("baseline", args.baseline)] if args.baseline else [])
+    lab = star(max(args.sizes), link_mtu=1400)
+    topo = lab.topologies["bench_star"]
+    started = time.monotonic()
+    bring_up([topo], lab)
+    bring_up_seconds = time.monotonic() - started
+    spokes = sorted(h for h in topo.hosts if h != HUB)
+    memory = lab_memory_mib(sorted(topo.hosts))
+    medians, ok = {}, True
+    try:
+        for size in sorted(args.sizes):
+            walls = {name: {run: [] for run in TARGETS} for name, _ in variants}
+            for round_number in range(args.repeat):
+                # alternate which goes first, so that neither always meets a warmer machine
+                for name, checkout in variants if round_number % 2 == 0 else variants[::-1]:
+                    round_walls, good, problems = one_round(spokes[:size], args.forks, checkout)
+                    for run, wall in round_walls.items():
+                        walls[name][run].append(wall)
+                    print(f"{size} hosts, round {round_number + 1}, {name}: "
+                          + ", ".join(f"{run} {wall / size:.2f} s/host" for run, wall in round_walls.items()),
+                          flush=True)
+                    for problem in problems:
+                        print(problem)
+                    ok &= good
+            medians[size] = {name: {run: statistics.median(w) / size for run, w in runs.items()}
+                             for name, runs in walls.items()}
+    finally:
+        take_down([topo])
+    print(f"\nlab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers; "
+          f"{args.forks} forks, medians of {args.repeat}\n")
+    print("| hosts | run | per host (s) | baseline per host (s) | target (s) | within |")
+    print("|---|---|---|---|---|---|")
+    for size, by_name in medians.items():
+        for run, target in TARGETS.items():
+            mine = by_name["this"][run]
+            before = f"{by_name['baseline'][run]:.2f}" if "baseline" in by_name else "-"
+            print(f"| {size} | {run} | {mine:.2f} | {before} | {target} | {'yes' if mine <= target else 'NO'} |")
+    if len(medians) > 1:
+        smallest, largest = min(medians), max(medians)
+        print(f"\nper host at {largest} hosts / at {smallest}: " + ", ".join(
+            f"{run} {medians[largest]['this'][run] / medians[smallest]['this'][run]:.2f}" for run in TARGETS))
     print(f"\n{'PASS' if ok else 'FAIL'}: every audit found each host's tunnel too big, every host's tunnel was "
           "sized to its underlay, verified across the tunnel and audited clean, and a second run changed nothing")
     return 0 if ok else 1

@@ -1,7 +1,8 @@
 # Copyright (c) 2026, netpath.mtu developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""netpath.mtu.write_report: the report's files written on the controller, in this process.
+"""netpath.mtu.write_report: the report's files (or remediate's summary) written on the controller,
+in this process.
 
 Three `copy` tasks cost the audit about 2.5 s per run (each runs the stat and copy modules in a
 Python of their own); the files are rendered and written here instead (docs/fleet.md)."""
@@ -16,7 +17,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.netpath.mtu.plugins.module_utils import report as reports
 
 ARGUMENT_SPEC = {
-    "report": {"type": "dict", "required": True},
+    "report": {"type": "dict"},
+    "remediation": {"type": "dict"},
     "dest": {"type": "path", "required": True},
     "formats": {"type": "list", "elements": "str", "default": list(reports.REPORT_FILES),
                 "choices": list(reports.REPORT_FILES)},
@@ -50,10 +52,14 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("report", "remediation")],
+                                           required_one_of=[("report", "remediation")])[1]
         dest = args["dest"]
         try:
-            files = reports.render_files(args["report"], args["formats"])
+            if args["remediation"] is not None:
+                files = {reports.REMEDIATION_FILE: reports.as_json_file(args["remediation"])}
+            else:
+                files = reports.render_files(args["report"], args["formats"])
         except reports.ReportError as exc:
             raise AnsibleActionFail("write_report: %s" % exc) from None
         if os.path.exists(dest) and not os.path.isdir(dest):

@@ -11,6 +11,8 @@ gives them. The automatic targets come only from the play's own hosts and their 
 
 from collections.abc import Mapping
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 # What a probe measured the path to (the `kind` of a probe result).
 KINDS = ("target", "wireguard_endpoint", "peer", "gateway")
 FAMILIES = ("ipv4", "ipv6")
@@ -66,6 +68,40 @@ def plan_view(play_hosts, hostvars):
                 "routes": {"default": routes.get("default")} if isinstance(routes, Mapping) else {}}},
         }
     return view
+
+
+def probe_plans(hosts, hostvars, defaults=None):
+    """The probe plan of each host of an audit run, made once on the controller: {host: plan}.
+
+    Each host's own netpath_probe_targets, netpath_probe_mesh and netpath_probe_auto (else
+    `defaults`) decide its plan, as probe_plan does; every host of `hosts` is a peer, but a host whose
+    gathering failed this run (its registered netpath_audit_gathered failed) gets no plan. Each
+    host's variables are read once: Ansible computes them anew at each read of hostvars, so plans
+    made host by host would cost each host more as the fleet grows.
+    Raises ValueError naming the host and the variable whose mesh or auto is not a boolean."""
+    defaults = defaults if isinstance(defaults, Mapping) else {}
+    hosts = [str(host) for host in hosts or []]
+    read = {}
+    for host in hosts:
+        host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
+        read[host] = host_vars if isinstance(host_vars, Mapping) else {}
+    view = plan_view(hosts, read)
+    plans = {}
+    for host in hosts:
+        if (read[host].get("netpath_audit_gathered") or {}).get("failed"):
+            continue
+        settings = {}
+        for name, unset in (("netpath_probe_targets", ()), ("netpath_probe_mesh", False), ("netpath_probe_auto", True)):
+            value = read[host].get(name)
+            value = defaults.get(name) if value is None else value
+            settings[name] = unset if value is None else value
+        try:
+            mesh, auto = (boolean(settings[name], strict=True) for name in ("netpath_probe_mesh", "netpath_probe_auto"))
+        except TypeError as exc:
+            raise ValueError("%s: netpath_probe_mesh and netpath_probe_auto must be booleans: %s"
+                             % (host, exc)) from None
+        plans[host] = probe_plan(host, hosts, view, settings["netpath_probe_targets"] or (), mesh, auto)
+    return plans
 
 
 def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):

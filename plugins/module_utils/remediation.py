@@ -371,3 +371,26 @@ def side_effects(steps, os_family=None):
     packages, services, files and live settings. `os_family` (Debian, RedHat) names the packages and
     files of that family; unknown, both are listed."""
     return [effect for kind, variables in steps.items() for effect in _step_effects(kind, variables, os_family)]
+
+
+def hosts_by_need(hosts):
+    """Which hosts of a remediate run each of its next plays takes, decided once on the controller.
+
+    hosts: [{"name", "plan" (None where the plan was not made: the audit of the host failed),
+    "os_family" (None where not gathered), "k3s_service"}] in the order of the inventory.
+    -> {"stopped": hosts without a plan, "fixing": hosts whose plan has a step, "steps": {step of
+        ORDER: the hosts whose plan has it},
+        "distribution": hosts whose plan has mss_clamp and whose os_family is not known (the only
+        fix whose side effects name packages), "flannel": the k3s nodes whose plan moves flannel,
+        servers before agents (as k3s's upgrade guide orders them)}."""
+    planned = [host for host in hosts if host.get("plan") is not None]
+    flannel = [host for host in planned if "flannel_iface" in host["plan"].get("steps", {})]
+    return {
+        "stopped": [host["name"] for host in hosts if host.get("plan") is None],
+        "fixing": [host["name"] for host in planned if host["plan"].get("steps")],
+        "steps": {step: [host["name"] for host in planned if step in host["plan"].get("steps", {})] for step in ORDER},
+        "distribution": [host["name"] for host in planned
+                         if "mss_clamp" in host["plan"].get("steps", {}) and not host.get("os_family")],
+        "flannel": [host["name"] for host in flannel if host.get("k3s_service") != "k3s-agent"]
+        + [host["name"] for host in flannel if host.get("k3s_service") == "k3s-agent"],
+    }

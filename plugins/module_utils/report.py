@@ -599,12 +599,20 @@ def render_html(report):
 REPORT_FILES = {"json": "report.json", "md": "report.md", "html": "report.html"}
 
 
+# netpath.mtu.remediate's summary, which write_report writes too.
+REMEDIATION_FILE = "remediation.json"
+
+
+def as_json_file(data):
+    """data as the to_nice_json filter writes it (keys sorted, two spaces), ending in a newline."""
+    return json.dumps(data, indent=2, sort_keys=True, separators=(",", ": ")) + "\n"
+
+
 def render_files(report, formats=tuple(REPORT_FILES)):
-    """{file name: text} of the report's files in `formats` (keys of REPORT_FILES); report.json as
-    the to_nice_json filter writes it (keys sorted, two spaces)."""
+    """{file name: text} of the report's files in `formats` (keys of REPORT_FILES)."""
     report = checked_report(report, "write_report")
-    render = {"json": lambda: json.dumps(report, indent=2, sort_keys=True, separators=(",", ": ")) + "\n",
-              "md": lambda: render_markdown(report), "html": lambda: render_html(report)}
+    render = {"json": lambda: as_json_file(report), "md": lambda: render_markdown(report),
+              "html": lambda: render_html(report)}
     return {REPORT_FILES[kind]: render[kind]() for kind in formats}
 
 

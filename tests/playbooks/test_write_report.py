@@ -29,10 +29,16 @@ PLAYBOOK = """
         dest: "{{ dest }}"
 """
 
+# remediate's summary, and a task that gives both (which is refused)
+OPTIONS = {"remediation": "remediation: \"{{ lookup('ansible.builtin.file', report_file) | from_json }}\"",
+           "both": "remediation: {hosts: {}}\n        report: {}"}
 
-def write_report(work, report, dest, *options):
+
+def write_report(work, report, dest, *options, given="report"):
     (work / "report.json").write_text(json.dumps(report))
-    (work / "play.yml").write_text(PLAYBOOK)
+    playbook = PLAYBOOK if given == "report" else PLAYBOOK.replace(
+        "report: \"{{ lookup('ansible.builtin.file', report_file) | from_json }}\"", OPTIONS[given])
+    (work / "play.yml").write_text(playbook)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".cache" / "collections"), NO_COLOR="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
@@ -78,3 +84,20 @@ def test_refuses_a_dest_that_is_a_file_and_a_report_that_is_not_one(tmp_path, re
     done = write_report(tmp_path, {"hosts": {}}, tmp_path / "new")[0]
     assert done.returncode == 2 and "write_report: " in done.stdout and "summary" in done.stdout, done.stdout
     assert not (tmp_path / "new").exists()
+
+
+def test_writes_the_remediation_summary_as_to_nice_json_would(tmp_path):
+    summary = {"check_mode": False, "hosts": {"web-1": {"fixed": ["mtu_exceeds_underlay@wg0"], "persisted": {}}}}
+    dest = tmp_path / "out"
+    done, written = write_report(tmp_path, summary, dest, given="remediation")
+    assert done.returncode == 0 and written["changed"] and written["files"] == ["remediation.json"], done.stdout
+    text = (dest / "remediation.json").read_text()
+    assert json.loads(text) == summary and text == json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    assert sorted(p.name for p in dest.iterdir()) == ["remediation.json"]
+    assert not write_report(tmp_path, summary, dest, given="remediation")[1]["changed"]
+
+
+def test_refuses_a_report_and_a_summary_together(tmp_path):
+    done = write_report(tmp_path, {}, tmp_path / "both", given="both")[0]
+    assert done.returncode == 2 and "mutually exclusive" in done.stdout and "remediation" in done.stdout, done.stdout
+    assert not (tmp_path / "both").exists()

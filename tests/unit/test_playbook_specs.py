@@ -26,7 +26,7 @@ def test_the_audit_variables_remediate_sets_are_those_of_its_imports_of_the_audi
     imports = [play for play in plays if play.get("ansible.builtin.import_playbook") == "audit.yml"]
     assert len(imports) == 2
     for play in imports:
-        set_for_audit = sorted(set(play["vars"]) - {"netpath_variables_checked"})
+        set_for_audit = sorted(set(play["vars"]) - {"netpath_variables_checked", "netpath_host_variables_checked"})
         assert set_for_audit == sorted(spec["netpath_remediate_sets_for_audit"])
         assert set(set_for_audit) <= set(spec["netpath_audit_spec"])
 
@@ -36,7 +36,13 @@ def test_the_audit_plays_that_load_no_spec_default_to_its_hosts():
     plays = yaml.safe_load((SPEC.parents[1] / "audit.yml").read_text())
     host_plays = [play for play in plays if play.get("hosts", "localhost") != "localhost"]
     without_spec = [play for play in host_plays if "vars_files" not in play]
-    assert len(without_spec) == 2
+    assert len(without_spec) == 3
     default = spec["netpath_audit_spec"]["netpath_audit_hosts"]["default"]
-    for play in without_spec:
+    of_the_audit = [play for play in without_spec if "netpath_audit_hosts" in play["hosts"]]
+    assert [play["name"] for play in of_the_audit] == ["Gather MTU facts on each host",
+                                                       "Derive the findings of each host"]
+    for play in of_the_audit:
         assert play["hosts"] == "{{ netpath_audit_hosts | default('%s') }}" % default
+    # the probe play: only the hosts whose plan (made on localhost from the audit's hosts) has a probe
+    assert [play["hosts"] for play in without_spec if play not in of_the_audit][0].startswith(
+        "{{ hostvars['localhost'].netpath_audit_probe_plans")

@@ -4,7 +4,7 @@ host's default gateways, and why nothing when nothing."""
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import plan_view, probe_plan
+from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import plan_view, probe_plan, probe_plans
 
 
 def facts(ipv4=None, ipv6=None, gathered=("interfaces", "routes")):
@@ -90,3 +90,53 @@ def test_the_view_made_once_plans_as_hostvars_do(host, play, hostvars, options):
     assert sorted(view) == sorted(play)
     assert probe_plan(host, play, view, **options) == probe_plan(host, play, hostvars, **options)
     assert probe_plan(host, play, view, **options)["targets"] or probe_plan(host, play, view, **options)["note"]
+
+
+class CountingHostvars(dict):
+    """hostvars that count the reads of each host's variables (Ansible computes them at each read)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reads = {}
+
+    def get(self, key, default=None):
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key, default)
+
+
+def test_the_plans_made_once_are_each_hosts_plan_reading_each_host_once():
+    play = ["web-1", "db-1", "router", "pinned"]
+    hostvars = CountingHostvars(HOSTVARS)
+    hostvars["db-1"] = dict(HOSTVARS["db-1"], netpath_probe_targets=["192.0.2.7"])
+    hostvars["router"] = dict(HOSTVARS["router"], netpath_probe_mesh="yes")
+    hostvars["pinned"] = dict(HOSTVARS["pinned"], netpath_probe_auto=False)
+    plans = probe_plans(play, hostvars, {"netpath_probe_targets": [], "netpath_probe_mesh": False,
+                                         "netpath_probe_auto": True})
+    assert plans == {
+        "web-1": probe_plan("web-1", play, HOSTVARS),
+        "db-1": probe_plan("db-1", play, HOSTVARS, targets=["192.0.2.7"]),
+        "router": probe_plan("router", play, HOSTVARS, mesh=True),
+        "pinned": probe_plan("pinned", play, HOSTVARS, auto=False)}
+    assert plans["web-1"]["targets"] and plans["router"]["targets"] and plans["pinned"]["note"]
+    assert hostvars.reads == {host: 1 for host in play}
+
+
+def test_the_defaults_decide_for_a_host_that_sets_nothing():
+    play = ["web-1", "db-1"]
+    planned = probe_plans(play, HOSTVARS, {"netpath_probe_auto": False})
+    assert planned["web-1"] == probe_plan("web-1", play, HOSTVARS, auto=False)
+    # no defaults at all: auto on, no mesh, no targets
+    assert probe_plans(play, HOSTVARS)["web-1"] == probe_plan("web-1", play, HOSTVARS)
+
+
+def test_a_host_whose_gathering_failed_gets_no_plan_but_stays_a_peer():
+    hostvars = dict(HOSTVARS, router=dict(HOSTVARS["router"], ansible_host="198.51.100.1",
+                                          netpath_audit_gathered={"failed": True, "msg": "unreachable"}))
+    plans = probe_plans(["web-1", "router"], hostvars, {"netpath_probe_mesh": True})
+    assert sorted(plans) == ["web-1"]
+    assert plans["web-1"]["targets"] == [{"dest": "198.51.100.1", "kind": "peer", "peer": "router"}]
+
+
+def test_a_mesh_or_auto_that_is_not_a_boolean_names_the_host():
+    with pytest.raises(ValueError, match=r"^db-1: netpath_probe_mesh and netpath_probe_auto must be booleans"):
+        probe_plans(["web-1", "db-1"], dict(HOSTVARS, **{"db-1": dict(HOSTVARS["db-1"], netpath_probe_auto="often")}))
