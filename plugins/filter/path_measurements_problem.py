@@ -12,7 +12,7 @@ description:
     each a dict with C(dest) and either C(pmtu) (bytes) and C(family) (V(ipv4) or V(ipv6)), with optional
     C(protocol) (V(icmp), V(tcp), V(udp)) and C(blackhole) (a boolean), or C(failed=true).
   - Returns a sentence naming the variable, the first bad entry and what is allowed; an empty string when
-    nothing is wrong (null is allowed too). The wireguard_mtu role checks O(wireguard_mtu_endpoint_probes) with it.
+    nothing is wrong (null is allowed too). The wireguard_mtu role checks C(wireguard_mtu_endpoint_probes) with it.
 positional: name
 options:
   _input:

@@ -13,7 +13,7 @@ description:
     with a summary such as C(10.2.0.2 path MTU 1400 (ipv4, a black hole) - 60 = 1340).
   - Each path MTU comes from O(measurements) when one of them measured the target's C(dest), else from the
     input, the results of a looped M(netpath.mtu.pmtu_probe). A target measured by neither is left out.
-  - The wireguard_mtu role uses it, with O(measurements) from O(wireguard_mtu_endpoint_probes).
+  - The wireguard_mtu role uses it, with O(measurements) from C(wireguard_mtu_endpoint_probes).
 positional: targets, measurements
 options:
   _input:
