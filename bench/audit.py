@@ -58,6 +58,16 @@ def audit(hosts, report_dir, forks=10, checkout=None):
     return proc, wall, report
 
 
+def bring_up_star(size, link_mtu=1500):
+    """Bring up star(size, link_mtu): (its topology, its spokes, seconds it took, MiB in its containers)."""
+    lab = star(size, link_mtu)
+    topo = lab.topologies["bench_star"]
+    started = time.monotonic()
+    bring_up([topo], lab)
+    seconds = time.monotonic() - started
+    return topo, sorted(h for h in topo.hosts if h != HUB), seconds, lab_memory_mib(sorted(topo.hosts))
+
+
 def lab_memory_mib(hosts):
     """The memory the lab's containers use, in MiB, from their cgroups (`docker stats` shows 0 B for a
     container whose systemd moved its processes into a cgroup below the container's, on cgroup v1)."""
@@ -84,13 +94,7 @@ def main():
     args = parser.parse_args()
     rows, ok = [], True
     # One star as large as the largest size; each size audits its first hosts (the rest stay idle).
-    lab = star(max(args.sizes))
-    topo = lab.topologies["bench_star"]
-    started = time.monotonic()
-    bring_up([topo], lab)
-    bring_up_seconds = time.monotonic() - started
-    spokes = sorted(h for h in topo.hosts if h != HUB)
-    memory = lab_memory_mib(sorted(topo.hosts))
+    topo, spokes, bring_up_seconds, memory = bring_up_star(max(args.sizes))
     try:
         for size in sorted(args.sizes):
             walls, baseline_walls = [], []

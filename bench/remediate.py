@@ -23,11 +23,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from audit import HUB, audit, lab_memory_mib, star
-from labhosts import bring_up, run_playbook, take_down
+from audit import audit, bring_up_star
+from labhosts import run_playbook, take_down
 
 HUB_TUNNEL_ADDRESS = "10.101.0.1"
 EXPECTED_FINDINGS = ["mtu_exceeds_underlay"]
@@ -90,13 +89,7 @@ def main():
                              "one on the same hosts: its times per host are shown beside this one's")
     args = parser.parse_args()
     variants = [("this", None)] + ([("baseline", args.baseline)] if args.baseline else [])
-    lab = star(max(args.sizes), link_mtu=1400)
-    topo = lab.topologies["bench_star"]
-    started = time.monotonic()
-    bring_up([topo], lab)
-    bring_up_seconds = time.monotonic() - started
-    spokes = sorted(h for h in topo.hosts if h != HUB)
-    memory = lab_memory_mib(sorted(topo.hosts))
+    topo, spokes, bring_up_seconds, memory = bring_up_star(max(args.sizes), link_mtu=1400)
     medians, ok = {}, True
     try:
         for size in sorted(args.sizes):
