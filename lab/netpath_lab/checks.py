@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from . import docker
 from .model import Check, Topology
 
-TRANSFER_SECONDS = 8
+TRANSFER_SECONDS = 5
 
 
 @dataclass

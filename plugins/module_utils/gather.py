@@ -4,8 +4,9 @@
 """How mtu_facts reads a host: which commands and files feed which part of the facts.
 
 Each method returns one part from the tools' output (parsed in parsers.py, interpreted in
-topology.py) or raises Unavailable with the reason. Commands run through the module's
-run_command as argument lists; `read` and `exists` are methods so tests can replay captures.
+topology.py) or raises Unavailable with the reason. Commands run as argument lists, through
+`run_argv` (commands.run in mtu_facts; the module's run_command when none is given, as tests
+replay captures through it); `read` and `exists` are methods so tests can replay captures.
 """
 
 import contextlib
@@ -40,10 +41,11 @@ class Unavailable(Exception):
 
 
 class Gatherer:
-    def __init__(self, module, clock=time.time):
+    def __init__(self, module, clock=time.time, run_argv=None):
         self.module = module
         self.cache = {}
         self.clock = clock
+        self.run_argv = run_argv
 
     def run(self, tool, args):
         """Output of a tool, cached per argv; Unavailable when it is missing or fails."""
@@ -52,7 +54,7 @@ class Gatherer:
             path = self.module.get_bin_path(tool)
             if not path:
                 raise Unavailable("%s is not installed" % tool)
-            rc, out, err = self.module.run_command([path] + list(args))
+            rc, out, err = (self.run_argv or self.module.run_command)([path] + list(args))
             if rc != 0:
                 raise Unavailable("%s %s failed: %s" % (tool, " ".join(args), (err or out).strip()[:200]))
             self.cache[key] = out

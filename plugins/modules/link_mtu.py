@@ -177,12 +177,12 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, link_managers, link_mtu, link_persist
+from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, link_managers, link_mtu, link_persist
 from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer
 
 
 def read_link(module, ip, name):
-    rc, out, err = module.run_command([ip, "-d", "-j", "link", "show", "dev", name])
+    rc, out, err = commands.run([ip, "-d", "-j", "link", "show", "dev", name])
     if rc != 0:
         if "does not exist" in err:
             module.fail_json(msg="name=%r: interface %s does not exist on this host" % (name, name))
@@ -194,7 +194,7 @@ def read_link(module, ip, name):
 
 
 def has_ipv6(module, ip, name):
-    rc, out, _err = module.run_command([ip, "-6", "-j", "addr", "show", "dev", name])
+    rc, out, _err = commands.run([ip, "-6", "-j", "addr", "show", "dev", name])
     if rc != 0:
         return False
     try:
@@ -234,7 +234,7 @@ def main():
         module.warn("%s has IPv6 addresses; at MTU %d (below %d) the kernel turns IPv6 off on it"
                     % (name, mtu, limits.IPV6_MIN_MTU))
     if changed and not module.check_mode:
-        rc, _out, err = module.run_command([ip, "link", "set", "dev", name, "mtu", str(mtu)])
+        rc, _out, err = commands.run([ip, "link", "set", "dev", name, "mtu", str(mtu)])
         if rc != 0:
             module.fail_json(msg="the kernel refused MTU %d on %s%s (ip link set dev %s mtu %d: %s)"
                              % (mtu, name, " (%s)" % link["kind"] if link["kind"] else "", name, mtu, err.strip()))
@@ -266,9 +266,9 @@ def read_text(path):
 def persist_plan(module, ip, name, mtu):
     """What persist writes for this interface (link_persist's plan), the manager found as mtu_facts finds it."""
     persist, ignore = module.params["persist"], module.params["persist_dhcp"] == "ignore"
-    rc, out, err = module.run_command([ip, "-j", "link", "show"])
+    rc, out, err = commands.run([ip, "-j", "link", "show"])
     names = [item["ifname"] for item in json.loads(out or "[]") if "ifname" in item] if rc == 0 else [name]
-    managed = Gatherer(module).managers(dict.fromkeys(names))["interfaces"]
+    managed = Gatherer(module, run_argv=commands.run).managers(dict.fromkeys(names))["interfaces"]
     mine = managed.get(name) or {"manager": "none", "running": False}
     try:
         backend = link_persist.choose(persist, name, mine)
@@ -324,7 +324,7 @@ def run_tool(module, argv):
     path = module.get_bin_path(argv[0])
     if not path:
         module.fail_json(msg="%s is not installed, and persist needs it" % argv[0])
-    return module.run_command([path] + argv[1:])
+    return commands.run([path] + argv[1:])
 
 
 def write_file(module, path, text):

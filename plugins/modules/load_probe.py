@@ -184,7 +184,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, load, parsers, pmtu
+from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, load, parsers, pmtu
 from ansible_collections.netpath.mtu.plugins.module_utils.probe_socket import RawProbeTransport, SendRefused, make_codec
 
 MAX_DURATION = 60
@@ -241,7 +241,7 @@ class Probe:
         self.ip = module.get_bin_path("ip", required=True)
 
     def command(self, argv, what):
-        rc, out, err = self.module.run_command(argv)
+        rc, out, err = commands.run(argv)
         if rc != 0:
             self.module.fail_json(msg="%s: %s" % (what, (err or out).strip()))
         return out
@@ -292,7 +292,7 @@ def iperf3_argv(params, timeout, iperf3, address, streams, reverse):
 
 def run_iperf3(probe, argv):
     before = probe.snapshot()
-    rc, out, err = probe.module.run_command(argv)
+    rc, out, err = commands.run(argv)
     after = probe.snapshot()
     try:
         result = parsers.iperf3(out)
@@ -310,7 +310,7 @@ def underlay_of(probe, dev):
     wg = probe.module.get_bin_path("wg")
     if not wg:
         return None
-    rc, out, _err = probe.module.run_command([wg, "show", dev, "endpoints"])
+    rc, out, _err = commands.run([wg, "show", dev, "endpoints"])
     for line in out.splitlines() if rc == 0 else []:
         endpoint = line.split("\t")[-1]
         if endpoint and endpoint != "(none)":
@@ -324,7 +324,7 @@ def offload_experiment(probe, argv_single, baseline, dev):
     results = []
     for name in [dev] + [u for u in [underlay_of(probe, dev)] if u and u != dev]:
         entry = {"interface": name, "baseline": baseline}
-        rc, out, err = probe.module.run_command([ethtool, "--json", "-k", name])
+        rc, out, err = commands.run([ethtool, "--json", "-k", name])
         features = parsers.ethtool_features(out) if rc == 0 else {}
         original = dict((key, features[key]) for key in ("gro", "gso") if key in features)
         entry.update(original)
@@ -333,7 +333,7 @@ def offload_experiment(probe, argv_single, baseline, dev):
             results.append(entry)
             continue
         try:
-            rc, _out, err = probe.module.run_command([ethtool, "-K", name, "gro", "off", "gso", "off"])
+            rc, _out, err = commands.run([ethtool, "-K", name, "gro", "off", "gso", "off"])
             if rc != 0:
                 entry["error"] = "ethtool -K %s gro off gso off: %s" % (name, err.strip())
             else:
@@ -343,7 +343,7 @@ def offload_experiment(probe, argv_single, baseline, dev):
             restore = [ethtool, "-K", name]
             for key, state in sorted(original.items()):
                 restore += [key, "on" if state else "off"]
-            rc, _out, err = probe.module.run_command(restore)
+            rc, _out, err = commands.run(restore)
             if rc != 0:
                 probe.module.fail_json(msg="could not put back %s on %s: %s" % (original, name, err.strip()),
                                        offload=results + [entry])
@@ -384,15 +384,15 @@ def main():
     directions = [("forward", False)] + ([("reverse", True)] if params["reverse"] else [])
     plan = [(direction, streams, iperf3_argv(params, timeout, iperf3, address, streams, reverse))
             for direction, reverse in directions for streams in (1, params["streams"])]
-    commands = [argv for _d, _s, argv in plan]
+    planned = [argv for _d, _s, argv in plan]
     if module.check_mode:
-        module.exit_json(changed=False, address=address, commands=commands,
+        module.exit_json(changed=False, address=address, commands=planned,
                          msg="check mode: would run %d iperf3 test(s) of %d s to %s:%d%s" % (
                              len(plan), params["duration"], address, params["port"],
                              " and the offload experiment" if params["offload_experiment"] else ""))
     if iperf3 == "iperf3":
         module.fail_json(msg="iperf3 is not installed on this host: install the package iperf3 (Debian, Ubuntu, "
-                         "RHEL, Fedora); load_probe runs its JSON client", commands=commands)
+                         "RHEL, Fedora); load_probe runs its JSON client", commands=planned)
     probe = Probe(module)
     route = probe.route(address)
     probe_result = (probe.probe(family, address, min(route["mtu"], limits.MTU_LIMITS[family][1]))
@@ -411,7 +411,7 @@ def main():
     measured = {"route": route, "probe": probe_result, "runs": runs, "bitrate": params["bitrate"],
                 "tcp_mtu_probing": int(probing) if probing.isdigit() else None}
     verdict, evidence, advice = load.verdict(measured)
-    module.exit_json(changed=False, address=address, commands=commands, route=route, probe=probe_result,
+    module.exit_json(changed=False, address=address, commands=planned, route=route, probe=probe_result,
                      bitrate=params["bitrate"], tcp_mtu_probing=measured["tcp_mtu_probing"], runs=runs,
                      throughput=load.throughput(runs), offload=offload, verdict=verdict, evidence=evidence,
                      advice=advice)

@@ -280,11 +280,11 @@ import shlex
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp
+from ansible_collections.netpath.mtu.plugins.module_utils import commands, mss_clamp
 
 
 class Host(object):
-    """The firewall tools of the target, read and written through module.run_command (argv lists)."""
+    """The firewall tools of the target, read and written through commands.run (argv lists)."""
 
     def __init__(self, module):
         self.module = module
@@ -293,7 +293,7 @@ class Host(object):
         return self.module.get_bin_path(name, required=required)
 
     def run(self, argv, what, data=None):
-        rc, out, err = self.module.run_command(argv, data=data, binary_data=data is not None)
+        rc, out, err = commands.run(argv, data=data)
         if rc != 0:
             self.module.fail_json(msg="%s failed (rc %d): %s" % (what, rc, (err or out).strip()),
                                   cmd=" ".join(shlex.quote(a) for a in argv))
@@ -309,7 +309,7 @@ class Host(object):
         systemctl = self.bin("systemctl")
         if not systemctl:
             return False
-        rc, out, _err = self.module.run_command([systemctl, "is-enabled", "nftables.service"])
+        rc, out, _err = commands.run([systemctl, "is-enabled", "nftables.service"])
         return rc == 0 and out.strip() == "enabled"
 
     def save_tool(self, family):
@@ -355,13 +355,13 @@ def read(module, host, backend, request):
 def write(module, host, backend, changes, request, our_table):
     """Run the changes; returns the commands as text."""
     if backend == "iptables":
-        commands = []
+        lines = []
         for family, args in mss_clamp.iptables_commands(changes):
             argv = [host.save_tool(family)[0], "-w"] + args
-            commands.append(" ".join(shlex.quote(a) for a in argv))
+            lines.append(" ".join(shlex.quote(a) for a in argv))
             if not module.check_mode:
-                host.run(argv, commands[-1])
-        return commands
+                host.run(argv, lines[-1])
+        return lines
     try:
         script = mss_clamp.nft_script(changes, request, our_table)
     except mss_clamp.ClampError as exc:
@@ -394,7 +394,7 @@ def main():
     rules, our_table = read(module, host, backend, request)
     changes = mss_clamp.plan(request, rules, backend, p["state"])
     changed = bool(changes["delete"] or changes["add"])
-    commands = write(module, host, backend, changes, request, our_table) if changed else []
+    ran = write(module, host, backend, changes, request, our_table) if changed else []
     after = mss_clamp.apply_plan(rules, changes)
     if changed and not module.check_mode:
         after, _chains = read(module, host, backend, request)
@@ -402,10 +402,10 @@ def main():
         if left["add"] or (p["state"] == "absent" and left["delete"]):
             module.fail_json(msg="the rules are not as asked after the change: %s"
                              % "; ".join(mss_clamp.describe(r) for r in left["add"] + left["delete"]),
-                             commands=commands)
+                             commands=ran)
     in_scope = [r for r in after if any(r["family"] in (f, "both") for f in request["families"])]
     result = dict(changed=changed, backend=backend, backend_reason=reason, rules=in_scope,
-                  added=changes["add"], removed=changes["delete"], commands=commands)
+                  added=changes["add"], removed=changes["delete"], commands=ran)
     if module._diff:
         result["diff"] = dict(before=mss_clamp.diff_text(rules, request, backend),
                               after=mss_clamp.diff_text(after, request, backend))

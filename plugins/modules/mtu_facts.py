@@ -158,6 +158,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.netpath.mtu.plugins.module_utils import commands
 from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer, gather, select_parts
 from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import measure_all
 from ansible_collections.netpath.mtu.plugins.module_utils.topology import wireguard_endpoints
@@ -180,14 +181,14 @@ def main():
     parts, error = select_parts(module.params["gather_subset"])
     if error:
         module.fail_json(msg=error)
-    facts = gather(Gatherer(module), parts, module.params["route_targets"])
+    facts = gather(Gatherer(module, run_argv=commands.run), parts, module.params["route_targets"])
     asked = [dict(target, kind="target") for target in module.params["probe_targets"]]
     if module.params["probe_wireguard_endpoints"]:
         asked += [{"dest": dest, "kind": "wireguard_endpoint"} for dest in wireguard_endpoints(facts.get("wireguard"))]
     probes = []
     if asked:
         ip = module.get_bin_path("ip", required=True)
-        probes, warnings = measure_all(asked, lambda args: module.run_command([ip] + args))
+        probes, warnings = measure_all(asked, lambda args: commands.run([ip] + args))
         for warning in warnings:
             module.warn(warning)
     module.exit_json(changed=False, probes=probes, ansible_facts={"netpath_mtu": facts})

@@ -302,6 +302,7 @@ hops:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.netpath.mtu.plugins.module_utils import commands
 from ansible_collections.netpath.mtu.plugins.module_utils.pmtu_measure import DEFAULTS, FAMILIES, ProbeFailed, measure
 
 
@@ -324,7 +325,7 @@ def main():
     ip = module.get_bin_path("ip", required=True)
     params = {name: module.params[name] for name in module.argument_spec}
     try:
-        result, warnings = measure(params, lambda args: module.run_command([ip] + args))
+        result, warnings = measure(params, lambda args: commands.run([ip] + args))
     except ProbeFailed as exc:
         module.fail_json(msg=str(exc), **exc.details)
     for warning in warnings:

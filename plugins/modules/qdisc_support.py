@@ -163,7 +163,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, qdisc
+from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, qdisc
 
 
 def read(path, opener=open):
@@ -217,7 +217,7 @@ def main():
         if unshare is None:
             note = "could not try tc in a new network namespace: no unshare on this host"
         else:
-            rc, _out, err = module.run_command(qdisc.probe_argv(unshare, tc, kind))
+            rc, _out, err = commands.run(qdisc.probe_argv(unshare, tc, kind))
             if rc != 0 and err.lstrip().startswith("unshare:"):
                 note = "could not try tc in a new network namespace: %s" % " ".join(err.split())
             else:
@@ -228,7 +228,7 @@ def main():
 
     found = {}
     for name in interfaces:
-        rc, out, err = module.run_command([tc, "-j", "qdisc", "show", "dev", name])
+        rc, out, err = commands.run([tc, "-j", "qdisc", "show", "dev", name])
         if rc != 0:
             module.fail_json(msg="cannot read the qdiscs of %s: %s" % (name, err.strip()))
         try:

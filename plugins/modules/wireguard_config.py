@@ -183,7 +183,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import limits, parsers, wg_quick
+from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, parsers, wg_quick
 
 
 def owner_group(st):
@@ -247,7 +247,7 @@ def read_live(module, name):
     """The live interface `name`: RV(live) (see RETURN)."""
     live = {"name": name, "exists": False, "mtu": None, "wireguard": False, "unavailable": None,
             "peers": [], "public_key_id": None, "peer_key_ids": []}
-    rc, out, err = module.run_command([module.get_bin_path("ip", required=True), "-j", "link", "show", "dev", name])
+    rc, out, err = commands.run([module.get_bin_path("ip", required=True), "-j", "link", "show", "dev", name])
     if rc != 0 and "does not exist" in err:
         return live
     if rc != 0:
@@ -260,7 +260,7 @@ def read_live(module, name):
     if wg is None:
         live["unavailable"] = "wg (wireguard-tools) is not installed"
         return live
-    rc, out, err = module.run_command([wg, "show", "all", "dump"])
+    rc, out, err = commands.run([wg, "show", "all", "dump"])
     # The dump holds each interface's private key: masked in anything returned, and never kept.
     module.no_log_values.update(wg_quick.KEY_SHAPE.findall(out))
     if rc != 0:

@@ -9,7 +9,7 @@ import json
 import pytest
 import testinfra
 
-TRANSFER_SECONDS = 8
+TRANSFER_SECONDS = 5
 BULK = 20_000_000
 
 
