@@ -33,6 +33,7 @@ SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
 TUN_DEVICE = "/dev/net/tun"
+NM_RUN_DIR = "/run/NetworkManager"
 DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
@@ -434,7 +435,9 @@ class Gatherer:
             is not None
         listing = self._tool("networkctl", ["--json=short", "list"]) if seen["networkd_running"] else None
         seen["networkctl"] = link_managers.networkctl_links(listing) if listing else None
-        state = self._tool("nmcli", ["-t", "-f", "RUNNING", "general"])
+        # NetworkManager makes its run directory when it starts: without one, nmcli (about 20 ms) has
+        # nothing to ask
+        state = self._tool("nmcli", ["-t", "-f", "RUNNING", "general"]) if self.exists(NM_RUN_DIR) else None
         seen["nm_running"] = (state or "").strip() == "running"
         result = {}
         for name in sorted(links):

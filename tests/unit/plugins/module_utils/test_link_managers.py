@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.netpath.mtu.plugins.module_utils import gather
 from ansible_collections.netpath.mtu.plugins.module_utils import link_managers as lm
 
 FIXTURES = Path(__file__).parent / "fixtures" / "managers"
@@ -125,3 +126,48 @@ def test_nmcli_filenames_from_the_listing():
         "lo": "/run/NetworkManager/system-connections/lo.nmconnection",
         "lab-eth5": "/etc/NetworkManager/system-connections/lab-eth5.nmconnection",
         "office: 2nd floor": "/etc/NetworkManager/system-connections/office.nmconnection", "unsaved": None}
+
+
+class ManagersGatherer:
+    """A host with nmcli installed, its answers as NetworkManager gives them when it runs, and
+    /run/NetworkManager present or not: which commands the managers part ran."""
+
+    def __init__(self, nm_run_dir):
+        self.nm_run_dir = nm_run_dir
+        self.ran = []
+
+    def get_bin_path(self, tool):
+        return tool
+
+    def run_command(self, argv):
+        self.ran.append(" ".join(argv))
+        if argv[:2] == ["systemctl", "is-active"]:
+            return 3, "", ""
+        if argv[-1] == "general":
+            return 0, "running\n", ""
+        return 0, "", ""
+
+
+def managers_of(nm_run_dir):
+    module = ManagersGatherer(nm_run_dir)
+
+    class Host(gather.Gatherer):
+        def exists(self, path):
+            return nm_run_dir if path == gather.NM_RUN_DIR else False
+
+        def listdir(self, path):
+            return []
+
+        def _texts(self, paths):
+            return {}
+
+    return Host(module).managers({"eth0": {}}), module.ran
+
+
+def test_nmcli_is_asked_only_where_networkmanager_has_run():
+    running, ran = managers_of(nm_run_dir=True)
+    assert running["running"]["networkmanager"] is True
+    assert "nmcli -t -f RUNNING general" in ran
+    never, ran = managers_of(nm_run_dir=False)
+    assert never["running"]["networkmanager"] is False
+    assert not [argv for argv in ran if argv.startswith("nmcli")]
