@@ -1,9 +1,11 @@
-"""netpath.mtu.remediation_hosts: which hosts remediate's later plays take, read once from hostvars."""
+"""netpath.mtu.remediation_hosts and remediation_outcomes: which hosts remediate's later plays take, and
+each host's outcome, read once from hostvars."""
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.filter.remediation_hosts import remediation_hosts
+from ansible_collections.netpath.mtu.plugins.filter.remediation_outcomes import remediation_outcomes
 
 NOTHING = {"steps": {}, "covers": {}, "manual": [], "side_effects": [], "left": []}
 
@@ -64,3 +66,48 @@ def test_a_host_that_is_not_in_hostvars_has_no_plan_and_stops():
 def test_bad_input_is_named(hosts, hostvars, message):
     with pytest.raises(AnsibleFilterError, match="^remediation_hosts: " + message):
         remediation_hosts(hosts, hostvars)
+
+
+# remediation_outcomes: each host's entry of remediation.json, read once from hostvars.
+
+WG = {"wireguard_mtu": ["mtu_exceeds_underlay@wg0"], "sysctl": ["udp_buffer_errors@host", "mtu_exceeds_underlay@wg0"]}
+
+
+def outcome_hostvars():
+    return CountingHostvars({
+        "fixed": {"netpath_remediation": dict(NOTHING, covers=WG, manual=[{"finding": "x"}]),
+                  "netpath_link_persisted": {"eth0": "networkd"}, "netpath_audit_error": None,
+                  "netpath_findings": [{"id": "udp_buffer_errors", "severity": "warning"}]},
+        "lost": {"netpath_audit_error": "Gather MTU facts: unreachable"},
+        "clean": {"netpath_remediation": NOTHING, "netpath_findings": None},
+    })
+
+
+def test_outcomes_answer_what_was_fixed_and_what_is_still_found():
+    hostvars = outcome_hostvars()
+    result = remediation_outcomes(["fixed", "lost", "clean", "gone"], hostvars)
+    assert list(result) == ["fixed", "clean"]
+    assert result["fixed"] == {"fixes": WG, "side_effects": [], "manual": [{"finding": "x"}], "left_out": [],
+                               "fixed": ["mtu_exceeds_underlay@wg0", "udp_buffer_errors@host"],
+                               "persisted": {"eth0": "networkd"}, "audit_after_failed": None,
+                               "still_found": ["udp_buffer_errors@host"]}
+    assert result["clean"]["fixed"] == [] and result["clean"]["still_found"] == []
+    assert all(count == 1 for count in hostvars.reads.values()), hostvars.reads
+
+
+def test_outcomes_in_check_mode_say_what_would_be_fixed_and_nothing_of_an_audit_after():
+    result = remediation_outcomes(["fixed"], outcome_hostvars(), check_mode=True)["fixed"]
+    assert result["would_fix"] == ["mtu_exceeds_underlay@wg0", "udp_buffer_errors@host"]
+    assert result["would_persist"] == {"eth0": "networkd"}
+    assert not {"fixed", "persisted", "audit_after_failed", "still_found"} & set(result)
+
+
+@pytest.mark.parametrize(("hosts", "hostvars", "message"), [
+    ("web-1", {}, "expected a list of hosts"),
+    (["web-1"], {"web-1": {"netpath_remediation": {"covers": []}}}, "web-1: the plan must be a dict with covers"),
+    (["web-1"], {"web-1": {"netpath_remediation": {"covers": {"sysctl": "x@y"}}}},
+     "web-1: covers.sysctl must be a list"),
+])
+def test_outcomes_of_bad_input_name_the_host_and_the_field(hosts, hostvars, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        remediation_outcomes(hosts, hostvars)
