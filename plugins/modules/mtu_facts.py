@@ -80,7 +80,8 @@ options:
     description:
       - Destinations whose path MTU to measure in the same run, as P(netpath.mtu.pmtu_probe#module)
         measures it with its defaults (DF probes from the route MTU down, exact to the byte, also
-        through a black hole), each result in RV(probes) with C(kind=target).
+        through a black hole), each result in RV(probes) with its O(probe_targets[].kind), V(target)
+        unless given.
       - The audit uses this to gather and probe a host in one module run, and, with O(gather_subset=[]),
         to measure all the paths it plans to the other hosts in one more; a destination that cannot
         be measured is a failed entry of RV(probes), not a failed task.
