@@ -12,8 +12,10 @@ positional: _input, play_hosts, hostvars
 description:
   - With O(mesh), every other host of the play, at its C(netpath_probe_address), C(ansible_host) or
     inventory name.
-  - Otherwise, when O(auto) is on and O(targets) is empty, the other hosts of the play at the address
-    each sends from on its default route, IPv4 and IPv6 (its C(netpath_probe_address) first), as its
+  - Otherwise, when O(auto) is on and O(targets) is empty, the other hosts of the play (the next
+    O(auto_peers) after this one among those that have an address, in the play's order, wrapping
+    around) at the address each sends from on its default route, IPv4 and IPv6 (its
+    C(netpath_probe_address) first), as its
     gathered facts (C(ansible_facts.netpath_mtu.routes.default) of M(netpath.mtu.mtu_facts)) give it;
     where no other host has such an address (a host audited alone), the host's own default gateways,
     IPv4 and IPv6 (not a link-local IPv6 one, C(fe80::1), which M(netpath.mtu.pmtu_probe) cannot probe).
@@ -46,6 +48,12 @@ options:
     description: Plan the automatic targets (C(netpath_probe_auto)).
     type: bool
     default: true
+  auto_peers:
+    description:
+      - How many other hosts to probe automatically (C(netpath_probe_auto_peers)), at least 1; unset,
+        every other host of the play.
+    type: int
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -72,14 +80,18 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.netpath.mtu.plugins.module_utils import probe_plan as plans
 
 
-def probe_plan(host, play_hosts, hostvars, targets=None, mesh=False, auto=True):
+def probe_plan(host, play_hosts, hostvars, targets=None, mesh=False, auto=True, auto_peers=None):
     if not isinstance(hostvars, Mapping) or isinstance(play_hosts, str) or not isinstance(play_hosts, (list, tuple)):
         raise AnsibleFilterError("probe_plan: expected a host name | probe_plan(ansible_play_hosts_all, hostvars)")
     try:
         mesh, auto = boolean(mesh, strict=True), boolean(auto, strict=True)
     except TypeError as exc:
         raise AnsibleFilterError("probe_plan: mesh and auto must be booleans: %s" % exc) from None
-    return plans.probe_plan(str(host), play_hosts, hostvars, targets or [], mesh, auto)
+    try:
+        auto_peers = None if auto_peers is None else plans.auto_peers_count(auto_peers, host)
+    except ValueError as exc:
+        raise AnsibleFilterError("probe_plan: %s" % exc) from None
+    return plans.probe_plan(str(host), play_hosts, hostvars, targets or [], mesh, auto, auto_peers)
 
 
 class FilterModule:

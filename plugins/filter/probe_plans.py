@@ -10,12 +10,16 @@ author:
 short_description: The probe plan of every host of an audit, made once
 positional: _input, hostvars, defaults
 description:
-  - For each host of the list, what P(netpath.mtu.probe_plan#filter) plans for it - the other hosts
-    of the list at the address each sends from on its default route, the host's default gateways
-    when there is none, every other host with C(netpath_probe_mesh), nothing when the host has
-    C(netpath_probe_targets) or C(netpath_probe_auto=false).
-  - Each host's own C(netpath_probe_targets), C(netpath_probe_mesh) and C(netpath_probe_auto)
-    decide its plan, else O(defaults).
+  - For each host of the list, what P(netpath.mtu.probe_plan#filter) plans for it - the next
+    C(netpath_probe_auto_peers) hosts of the list after it (3 unless set; in the list's order,
+    wrapping around) at the address each sends from on its default route, skipping those without
+    one, the host's default gateways when there is none, every other host with
+    C(netpath_probe_mesh), nothing when the host has C(netpath_probe_targets) or
+    C(netpath_probe_auto=false).
+  - So each host probes C(netpath_probe_auto_peers) peers and is probed by as many, whatever the
+    number of hosts; the same list and facts give the same plans.
+  - Each host's own C(netpath_probe_targets), C(netpath_probe_mesh), C(netpath_probe_auto) and
+    C(netpath_probe_auto_peers) decide its plan, else O(defaults).
   - A host whose gathering failed (its registered C(netpath_audit_gathered) failed) gets no plan,
     but stays a peer of the others.
   - The audit makes it once per run on C(localhost), reading each host's variables once, where
@@ -33,8 +37,8 @@ options:
     required: true
   defaults:
     description:
-      - The values of C(netpath_probe_targets), C(netpath_probe_mesh) and C(netpath_probe_auto) for a
-        host that sets none.
+      - The values of C(netpath_probe_targets), C(netpath_probe_mesh), C(netpath_probe_auto) and
+        C(netpath_probe_auto_peers) (version 0.2.0) for a host that sets none.
     type: dict
     default: {}
 """

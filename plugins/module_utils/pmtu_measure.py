@@ -180,12 +180,16 @@ PROBE_KEYS = (
 
 
 def measure_all(asked, run_ip):
-    """Measure each of ``asked`` ({dest, kind, protocol, port}, one after the other): (probe results
-    in the report's shape, warnings). A path that cannot be measured is a failed result, with why."""
+    """Measure each of ``asked`` ({dest, kind, protocol, port, family, peer}, one after the other):
+    (probe results in the report's shape, warnings); ``peer`` is kept in the result, as the
+    probe_results filter keeps it from a loop over the audit's probe plan. A path that cannot be
+    measured is a failed result, with why."""
     probes, warnings = [], []
     for target in asked:
-        params = {key: target[key] for key in ("dest", "protocol", "port") if target.get(key) is not None}
+        params = {key: target[key] for key in ("dest", "protocol", "port", "family") if target.get(key) is not None}
         probe = {"dest": target["dest"], "kind": target["kind"]}
+        if target.get("peer"):
+            probe["peer"] = target["peer"]
         try:
             result, said = measure(params, run_ip)
         except ProbeFailed as exc:

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Which paths the audit probes from a host besides netpath_probe_targets and the WireGuard endpoints:
-the other hosts of the play (netpath_probe_mesh, or automatically when no target is given) and, where
-there is no other host to probe, the host's default gateways.
+every other host of the play (netpath_probe_mesh), or automatically when no target is given a ring of
+peers (the next netpath_probe_auto_peers hosts of the play that have an address) and, where there is
+no other host to probe, the host's default gateways.
 
 Plain functions on plain data: the host's and its peers' variables (hostvars), as the probe_plan filter
 gives them. The automatic targets come only from the play's own hosts and their default routes.
@@ -16,6 +17,10 @@ from ansible.module_utils.parsing.convert_bool import boolean
 # What a probe measured the path to (the `kind` of a probe result).
 KINDS = ("target", "wireguard_endpoint", "peer", "gateway")
 FAMILIES = ("ipv4", "ipv6")
+
+# How many peers a host probes automatically (netpath_probe_auto_peers) when nothing says otherwise:
+# each host then probes 3 peers and is probed by 3, whatever the size of the run.
+AUTO_PEERS = 3
 
 HOW_TO_MEASURE = ("give each host addresses to probe in netpath_probe_targets, or audit hosts together so that "
                   "they probe each other (netpath_probe_auto, on by default, probes the other hosts of the play "
@@ -73,12 +78,14 @@ def plan_view(play_hosts, hostvars):
 def probe_plans(hosts, hostvars, defaults=None):
     """The probe plan of each host of an audit run, made once on the controller: {host: plan}.
 
-    Each host's own netpath_probe_targets, netpath_probe_mesh and netpath_probe_auto (else
-    `defaults`) decide its plan, as probe_plan does; every host of `hosts` is a peer, but a host whose
-    gathering failed this run (its registered netpath_audit_gathered failed) gets no plan. Each
+    Each host's own netpath_probe_targets, netpath_probe_mesh, netpath_probe_auto and
+    netpath_probe_auto_peers (else `defaults`) decide its plan, as probe_plan does; every host of
+    `hosts` is a peer, but a host whose gathering failed this run (its registered
+    netpath_audit_gathered failed) gets no plan. Each
     host's variables are read once: Ansible computes them anew at each read of hostvars, so plans
     made host by host would cost each host more as the fleet grows.
-    Raises ValueError naming the host and the variable whose mesh or auto is not a boolean."""
+    Raises ValueError naming the host and the variable whose mesh or auto is not a boolean, or whose
+    auto_peers is not an integer of at least 1."""
     defaults = defaults if isinstance(defaults, Mapping) else {}
     hosts = [str(host) for host in hosts or []]
     read = {}
@@ -91,7 +98,8 @@ def probe_plans(hosts, hostvars, defaults=None):
         if (read[host].get("netpath_audit_gathered") or {}).get("failed"):
             continue
         settings = {}
-        for name, unset in (("netpath_probe_targets", ()), ("netpath_probe_mesh", False), ("netpath_probe_auto", True)):
+        for name, unset in (("netpath_probe_targets", ()), ("netpath_probe_mesh", False), ("netpath_probe_auto", True),
+                            ("netpath_probe_auto_peers", AUTO_PEERS)):
             value = read[host].get(name)
             value = defaults.get(name) if value is None else value
             settings[name] = unset if value is None else value
@@ -100,21 +108,49 @@ def probe_plans(hosts, hostvars, defaults=None):
         except TypeError as exc:
             raise ValueError("%s: netpath_probe_mesh and netpath_probe_auto must be booleans: %s"
                              % (host, exc)) from None
-        plans[host] = probe_plan(host, hosts, view, settings["netpath_probe_targets"] or (), mesh, auto)
+        auto_peers = auto_peers_count(settings["netpath_probe_auto_peers"], host)
+        plans[host] = probe_plan(host, hosts, view, settings["netpath_probe_targets"] or (), mesh, auto, auto_peers)
     return plans
 
 
-def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
+def auto_peers_count(value, host):
+    """netpath_probe_auto_peers as an int (a string of digits, as -e gives it, too); ValueError naming
+    the host and the value when it is not an integer of at least 1."""
+    count = value
+    if isinstance(value, str) and value.strip().isdigit():
+        count = int(value)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError("%s: netpath_probe_auto_peers=%r: allowed is an integer of at least 1, how many other "
+                         "hosts of the audit this host probes automatically (default %d)" % (host, value, AUTO_PEERS))
+    return count
+
+
+def ring(host, play_hosts):
+    """The other hosts of the play in the play's order, starting with the one after `host` and
+    wrapping around: the order in which `host` takes its automatic peers."""
+    hosts = [str(p) for p in play_hosts or []]
+    if host not in hosts:
+        return hosts
+    at = hosts.index(host)
+    return [peer for peer in hosts[at + 1:] + hosts[:at] if peer != host]
+
+
+def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True, auto_peers=None):
     """What `host` probes besides its targets and WireGuard endpoints: {targets, note}.
 
     targets: [{dest, kind (peer or gateway), peer (the inventory host, for a peer), family}].
     With mesh, every other host of the play, at its netpath_probe_address, ansible_host or name (as
-    netpath_probe_mesh always did). Otherwise, when auto is on and no target is given: the other hosts
-    of the play at the address each sends from on its default route (netpath_probe_address first);
-    where the play has no other host with such an address, the host's default gateways.
+    netpath_probe_mesh always did). Otherwise, when auto is on and no target is given: the next
+    `auto_peers` hosts of the play after `host` (None: all of them; the play's order, wrapping
+    around: a ring) among those with an address it sends from on its default route, probed at that
+    address (netpath_probe_address first). So every host probes `auto_peers` peers and, when all
+    probe automatically and have an address, is probed by as many, whatever the size of the play;
+    the same play gives the same plan. Where the play has no other host with such an address, the
+    host's default gateways.
     note: why nothing is planned, when nothing is (None otherwise, or when targets are given).
     """
-    peers = [str(p) for p in play_hosts or [] if str(p) != str(host)]
+    host = str(host)
+    peers = [str(p) for p in play_hosts or [] if str(p) != host]
     own = hostvars.get(host, {}) if isinstance(hostvars, Mapping) else {}
     if mesh:
         planned = []
@@ -127,7 +163,15 @@ def probe_plan(host, play_hosts, hostvars, targets=(), mesh=False, auto=True):
         return {"targets": [], "note": None}
     if not auto:
         return {"targets": [], "note": "netpath_probe_auto is false and netpath_probe_targets is empty"}
-    planned = [t for peer in peers for t in peer_targets(peer, hostvars.get(peer, {}))]
+    chosen = {}
+    for peer in ring(host, play_hosts):
+        if auto_peers is not None and len(chosen) >= auto_peers:
+            break
+        addresses = peer_targets(peer, hostvars.get(peer, {}))
+        if addresses:
+            chosen[peer] = addresses
+    # In the play's order, as before the ring: where every peer is taken, the plan is the same.
+    planned = [t for peer in peers if peer in chosen for t in chosen[peer]]
     if planned:
         return {"targets": planned, "note": None}
     planned = gateway_targets(own)

@@ -61,6 +61,10 @@ options:
         V(ipsec) (the xfrm states and policies, and each outbound ESP policy's path and largest inner
         packet; needs root; new in 0.2.0).
         V(chains) needs V(interfaces) and V(wireguard), which it gathers too.
+      - An empty list, V([]), gathers nothing and returns no C(ansible_facts), so that facts gathered
+        before stay as they are; the module then only measures O(probe_targets) (new in 0.2.0; before,
+        V([]) gathered everything). O(probe_wireguard_endpoints) needs the V(wireguard) part, so it
+        does not go with V([]).
     type: list
     elements: str
     default: [all]
@@ -76,9 +80,11 @@ options:
     description:
       - Destinations whose path MTU to measure in the same run, as P(netpath.mtu.pmtu_probe#module)
         measures it with its defaults (DF probes from the route MTU down, exact to the byte, also
-        through a black hole), each result in RV(probes) with C(kind=target).
-      - The audit uses this to gather and probe a host in one module run; a destination that
-        cannot be measured is a failed entry of RV(probes), not a failed task.
+        through a black hole), each result in RV(probes) with its O(probe_targets[].kind), V(target)
+        unless given.
+      - The audit uses this to gather and probe a host in one module run, and, with O(gather_subset=[]),
+        to measure all the paths it plans to the other hosts in one more; a destination that cannot
+        be measured is a failed entry of RV(probes), not a failed task.
     type: list
     elements: dict
     default: []
@@ -96,6 +102,26 @@ options:
       port:
         description: The destination port, for V(tcp) and V(udp) only.
         type: int
+      family:
+        description:
+          - The address family to probe in, as P(netpath.mtu.pmtu_probe#module)'s
+            O(netpath.mtu.pmtu_probe#module:family); V(auto) takes what O(probe_targets[].dest) resolves to first.
+        type: str
+        choices: [auto, ipv4, ipv6]
+        default: auto
+        version_added: 0.2.0
+      kind:
+        description:
+          - What the path leads to, kept as the C(kind) of its result in RV(probes) - V(target), or
+            V(peer) and V(gateway) as P(netpath.mtu.probe_plans#filter) plans them.
+        type: str
+        choices: [target, peer, gateway]
+        default: target
+        version_added: 0.2.0
+      peer:
+        description: The inventory host the path leads to (C(kind=peer)), kept as the C(peer) of its result.
+        type: str
+        version_added: 0.2.0
   probe_wireguard_endpoints:
     description:
       - Also measure the path MTU to each WireGuard peer's endpoint that the V(wireguard) part found
@@ -120,6 +146,15 @@ EXAMPLES = r"""
   netpath.mtu.mtu_facts:
     gather_subset: [interfaces, routes]
     route_targets: [203.0.113.7]
+
+- name: Measure the paths to two peers in one run, gathering nothing (the facts stay as they are)
+  netpath.mtu.mtu_facts:
+    gather_subset: []
+    probe_targets:
+      - {dest: 10.0.0.20, kind: peer, peer: db-1, family: ipv4}
+      - {dest: 10.0.0.1, kind: gateway}
+  become: true
+  register: peer_paths
 """
 
 RETURN = r"""
@@ -127,8 +162,9 @@ probes:
   description:
     - One entry per destination of O(probe_targets) and, with O(probe_wireguard_endpoints), per
       WireGuard endpoint, in that order - the shape of P(netpath.mtu.probe_results#filter)'s output -
-      C(dest), C(kind), P(netpath.mtu.pmtu_probe#module)'s return values, C(failed) and, for a path
-      that could not be measured, C(msg).
+      C(dest), C(kind), C(peer) when O(probe_targets[].peer) is given,
+      P(netpath.mtu.pmtu_probe#module)'s return values, C(failed) and, for a path that could not be
+      measured, C(msg).
   returned: always
   type: list
   elements: dict
@@ -139,7 +175,7 @@ probes:
        failed: false}
 ansible_facts:
   description: The facts.
-  returned: always
+  returned: unless O(gather_subset) is V([])
   type: dict
   contains:
     netpath_mtu:
@@ -173,16 +209,25 @@ def main():
                 dest=dict(type="str", required=True),
                 protocol=dict(type="str", default="icmp", choices=["icmp", "tcp", "udp"]),
                 port=dict(type="int"),
+                family=dict(type="str", default="auto", choices=["auto", "ipv4", "ipv6"]),
+                kind=dict(type="str", default="target", choices=["target", "peer", "gateway"]),
+                peer=dict(type="str"),
             )),
             probe_wireguard_endpoints=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
+    # [] gathers nothing (select_parts would read it as everything, as setup's gather_subset does).
+    gather_nothing = module.params["gather_subset"] == []
+    if gather_nothing and module.params["probe_wireguard_endpoints"]:
+        module.fail_json(msg="probe_wireguard_endpoints=true needs the wireguard part, which gather_subset=[] "
+                             "does not gather: gather it (gather_subset: [wireguard]) or give the endpoints in "
+                             "probe_targets")
     parts, error = select_parts(module.params["gather_subset"])
     if error:
         module.fail_json(msg=error)
-    facts = gather(Gatherer(module, run_argv=commands.run), parts, module.params["route_targets"])
-    asked = [dict(target, kind="target") for target in module.params["probe_targets"]]
+    facts = {} if gather_nothing else gather(Gatherer(module, run_argv=commands.run), parts, module.params["route_targets"])
+    asked = list(module.params["probe_targets"])
     if module.params["probe_wireguard_endpoints"]:
         asked += [{"dest": dest, "kind": "wireguard_endpoint"} for dest in wireguard_endpoints(facts.get("wireguard"))]
     probes = []
@@ -191,6 +236,8 @@ def main():
         probes, warnings = measure_all(asked, lambda args: commands.run([ip] + args))
         for warning in warnings:
             module.warn(warning)
+    if gather_nothing:
+        module.exit_json(changed=False, probes=probes)
     module.exit_json(changed=False, probes=probes, ansible_facts={"netpath_mtu": facts})
 
 

@@ -63,6 +63,7 @@ AUDIT_CASES = [
      "netpath_metrics_become' is of type str and we were unable to convert to bool"),
     ({"netpath_probe_mesh": "maybe"}, "netpath_probe_mesh' is of type str and we were unable to convert to bool"),
     ({"netpath_probe_auto": "maybe"}, "netpath_probe_auto' is of type str and we were unable to convert to bool"),
+    ({"netpath_probe_auto_peers": 0}, "localhost: netpath_probe_auto_peers=0: allowed is an integer of at least 1"),
     ({"netpath_strict": True, "netpath_probe_target": ["192.0.2.7"]},
      "netpath_strict is true: netpath.mtu.audit does not take netpath_probe_target (set for localhost), "
      "which does nothing here: did you mean netpath_probe_targets? Nothing was audited or written."),

@@ -50,3 +50,14 @@ def test_the_report_keeps_the_keys_the_probe_returns():
     from ansible_collections.netpath.mtu.plugins.module_utils import report
     assert report.PROBE_KEYS is pmtu_measure.PROBE_KEYS
     assert {"pmtu", "blackhole", "recommended_mss", "protocol", "port"} <= set(pmtu_measure.PROBE_KEYS)
+
+
+def test_a_planned_peer_keeps_its_peer_and_is_probed_in_its_family():
+    # The audit's probe play measures its plan in one mtu_facts run: kind, peer and family go through.
+    asked = [{"dest": "10.0.0.20", "kind": "peer", "peer": "db-1", "family": "ipv6"},
+             {"dest": "10.0.0.1", "kind": "gateway", "family": "ipv4"}]
+    probes = measure_all(asked, lambda args: (2, "", "RTNETLINK answers: Network is unreachable"))[0]
+    assert probes[0] == {"dest": "10.0.0.20", "kind": "peer", "peer": "db-1", "protocol": "icmp", "port": None,
+                         "failed": True, "msg": "dest '10.0.0.20' is an IPv4 address but family is ipv6"}
+    assert (probes[1]["kind"], "peer" in probes[1], probes[1]["msg"]) == (
+        "gateway", False, "no route to 10.0.0.1: RTNETLINK answers: Network is unreachable")

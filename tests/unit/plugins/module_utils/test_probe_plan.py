@@ -2,6 +2,8 @@
 always tests a path): the other hosts of the play at the address of their default route, else the
 host's default gateways, and why nothing when nothing."""
 
+import re
+
 import pytest
 
 from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import plan_view, probe_plan, probe_plans
@@ -140,3 +142,76 @@ def test_a_host_whose_gathering_failed_gets_no_plan_but_stays_a_peer():
 def test_a_mesh_or_auto_that_is_not_a_boolean_names_the_host():
     with pytest.raises(ValueError, match=r"^db-1: netpath_probe_mesh and netpath_probe_auto must be booleans"):
         probe_plans(["web-1", "db-1"], dict(HOSTVARS, **{"db-1": dict(HOSTVARS["db-1"], netpath_probe_auto="often")}))
+
+
+def addressed(count):
+    """A run of `count` hosts h0..h(count-1), each with an IPv4 default route of its own."""
+    return {"h%d" % i: facts({"interface": "eth0", "gateway": "10.0.0.1", "address": "10.0.1.%d" % (i + 1)})
+            for i in range(count)}
+
+
+def probed_peers(plans):
+    return {host: [t["peer"] for t in plan["targets"] if t["kind"] == "peer"] for host, plan in plans.items()}
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 10])
+@pytest.mark.parametrize("auto_peers", [1, 3])
+def test_each_host_probes_the_next_auto_peers_hosts_of_the_run_in_a_ring(count, auto_peers):
+    hostvars = addressed(count)
+    play = sorted(hostvars, key=lambda host: int(host[1:]))
+    plans = probe_plans(play, hostvars, {"netpath_probe_auto_peers": auto_peers})
+    taken = min(auto_peers, count - 1)
+    for at, host in enumerate(play):
+        ring = {play[(at + step) % count] for step in range(1, taken + 1)}
+        assert set(probed_peers(plans)[host]) == ring
+        if count == 1:
+            assert plans[host]["targets"] == [{"dest": "10.0.0.1", "kind": "gateway", "family": "ipv4"}]
+    probed_by = {host: sum(host in peers for peers in probed_peers(plans).values()) for host in play}
+    assert probed_by == {host: taken for host in play}
+    # the same run plans the same
+    assert probe_plans(play, hostvars, {"netpath_probe_auto_peers": auto_peers}) == plans
+
+
+def test_a_thousand_hosts_probe_three_peers_each_not_the_other_999():
+    hostvars = addressed(1000)
+    plans = probe_plans(list(hostvars), hostvars)
+    assert {len(plan["targets"]) for plan in plans.values()} == {3}
+    assert probed_peers(plans)["h999"] == ["h0", "h1", "h2"]
+
+
+@pytest.mark.parametrize("count", [2, 3, 5])
+def test_as_many_auto_peers_as_the_other_hosts_is_the_plan_of_every_peer(count):
+    hostvars = addressed(count)
+    play = list(hostvars)
+    for auto_peers in (count - 1, count, 50):
+        for host in play:
+            assert probe_plan(host, play, hostvars, auto_peers=auto_peers) == probe_plan(host, play, hostvars)
+    every_peer = {host: [t for peer in play if peer != host
+                         for t in probe_plan(host, [host, peer], hostvars)["targets"]]
+                  for host in play}
+    assert probe_plans(play, hostvars, {"netpath_probe_auto_peers": count - 1}) == {
+        host: {"targets": every_peer[host], "note": None} for host in play}
+
+
+def test_the_ring_skips_the_hosts_without_an_address():
+    hostvars = dict(addressed(4), router=facts(), lost={})
+    play = ["h0", "router", "h1", "lost", "h2", "h3"]
+    plans = probe_plans(play, hostvars, {"netpath_probe_auto_peers": 2})
+    assert probed_peers(plans) == {"h0": ["h1", "h2"], "router": ["h1", "h2"], "h1": ["h2", "h3"],
+                                   "lost": ["h2", "h3"], "h2": ["h0", "h3"], "h3": ["h0", "h1"]}
+
+
+def test_a_host_sets_its_own_auto_peers_and_both_families_of_a_peer_count_as_one():
+    play = ["web-1", "db-1", "router", "pinned"]
+    hostvars = dict(HOSTVARS, **{"db-1": dict(HOSTVARS["db-1"], netpath_probe_auto_peers="1")})
+    plans = probe_plans(play, hostvars, {"netpath_probe_auto_peers": 2})
+    assert [t["dest"] for t in plans["db-1"]["targets"]] == ["192.0.2.30"]  # router has no address
+    assert [t["dest"] for t in plans["pinned"]["targets"]] == ["10.0.0.10", "2001:db8::10", "10.0.0.20"]
+
+
+@pytest.mark.parametrize("value", [0, -1, "two", 2.5, True, [3]])
+def test_auto_peers_that_is_not_an_integer_of_at_least_1_names_the_host_and_the_value(value):
+    hostvars = dict(HOSTVARS, **{"db-1": dict(HOSTVARS["db-1"], netpath_probe_auto_peers=value)})
+    with pytest.raises(ValueError, match=r"^db-1: netpath_probe_auto_peers=%s: allowed is an integer of at least 1"
+                       % re.escape(repr(value))):
+        probe_plans(["web-1", "db-1"], hostvars)
