@@ -226,7 +226,8 @@ def main():
     parts, error = select_parts(module.params["gather_subset"])
     if error:
         module.fail_json(msg=error)
-    facts = {} if gather_nothing else gather(Gatherer(module, run_argv=commands.run), parts, module.params["route_targets"])
+    gatherer = Gatherer(module, run_argv=commands.run)
+    facts = {} if gather_nothing else gather(gatherer, parts, module.params["route_targets"])
     asked = list(module.params["probe_targets"])
     if module.params["probe_wireguard_endpoints"]:
         asked += [{"dest": dest, "kind": "wireguard_endpoint"} for dest in wireguard_endpoints(facts.get("wireguard"))]
