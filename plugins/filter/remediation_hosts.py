@@ -76,6 +76,7 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import each_host
 
 
 def _get(mapping, *keys):
@@ -85,17 +86,13 @@ def _get(mapping, *keys):
 
 
 def remediation_hosts(hosts, hostvars):
-    if not isinstance(hostvars, Mapping) or isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError("remediation_hosts: expected a list of hosts | remediation_hosts(hostvars)")
     read = []
-    for name in hosts:
-        host_vars = hostvars.get(str(name))
-        host_vars = host_vars if isinstance(host_vars, Mapping) else {}
+    for name, host_vars in each_host("remediation_hosts", hosts, hostvars):
         plan = host_vars.get("netpath_remediation")
         if plan is not None and not isinstance(plan, Mapping):
             raise AnsibleFilterError("remediation_hosts: %s: netpath_remediation is not a plan (a dict), got %r"
                                      % (name, plan))
-        read.append({"name": str(name), "plan": plan, "os_family": _get(host_vars, "ansible_facts", "os_family"),
+        read.append({"name": name, "plan": plan, "os_family": _get(host_vars, "ansible_facts", "os_family"),
                      "k3s_service": _get(host_vars, "netpath_facts_before", "flannel", "service")})
     return remediation.hosts_by_need(read)
 

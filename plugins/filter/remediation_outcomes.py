@@ -91,24 +91,17 @@ _value:
       still_found: []
 """
 
-from collections.abc import Mapping
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation_outcome
+from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import each_host
 
 
 def remediation_outcomes(hosts, hostvars, check_mode=False):
-    if not isinstance(hostvars, Mapping) or isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError("remediation_outcomes: expected a list of hosts | remediation_outcomes(hostvars)")
-    read = []
-    for name in hosts:
-        host_vars = hostvars.get(str(name))
-        host_vars = host_vars if isinstance(host_vars, Mapping) else {}
-        read.append({"name": str(name), "plan": host_vars.get("netpath_remediation"),
-                     "persisted": host_vars.get("netpath_link_persisted"),
-                     "audit_error": host_vars.get("netpath_audit_error"),
-                     "findings": host_vars.get("netpath_findings")})
+    read = [{"name": name, "plan": host_vars.get("netpath_remediation"),
+             "persisted": host_vars.get("netpath_link_persisted"), "audit_error": host_vars.get("netpath_audit_error"),
+             "findings": host_vars.get("netpath_findings")}
+            for name, host_vars in each_host("remediation_outcomes", hosts, hostvars)]
     try:
         return remediation_outcome.outcomes(read, bool(check_mode))
     except remediation_outcome.OutcomeError as exc:
