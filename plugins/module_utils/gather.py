@@ -10,21 +10,18 @@ replay captures through it); `read` and `exists` are methods so tests can replay
 """
 
 import contextlib
-import fnmatch
 import os
-import re
 import socket
-import time
 
 from ansible_collections.netpath.mtu.plugins.module_utils import (
     cni,
     docker_mtu,
     limits,
-    link_managers,
     parsers,
     topology,
 )
 from ansible_collections.netpath.mtu.plugins.module_utils import mss_clamp as clamps
+from ansible_collections.netpath.mtu.plugins.module_utils.host_reader import HostReader, Unavailable
 
 PARTS = ("interfaces", "chains", "flannel", "docker", "sysctl", "offloads", "qdisc", "mss_clamp", "icmp_filtering",
          "wireguard", "counters", "conntrack", "softirq", "routes", "cni", "managers", "ipsec")
@@ -33,50 +30,10 @@ SYSCTLS = ("net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding", "net.ipv4.tcp_
 K3S_CONFIG = "/etc/rancher/k3s/config.yaml"
 FLANNEL_ENV = "/run/flannel/subnet.env"
 TUN_DEVICE = "/dev/net/tun"
-NM_RUN_DIR = "/run/NetworkManager"
 DOCKER_BRIDGE_NAME = "com.docker.network.bridge.name"
 
 
-class Unavailable(Exception):
-    """A part cannot be gathered; the message says why."""
-
-
-class Gatherer:
-    def __init__(self, module, clock=time.time, run_argv=None):
-        self.module = module
-        self.cache = {}
-        self.clock = clock
-        self.run_argv = run_argv
-
-    def run(self, tool, args):
-        """Output of a tool, cached per argv; Unavailable when it is missing or fails."""
-        key = (tool,) + tuple(args)
-        if key not in self.cache:
-            path = self.module.get_bin_path(tool)
-            if not path:
-                raise Unavailable("%s is not installed" % tool)
-            rc, out, err = (self.run_argv or self.module.run_command)([path] + list(args))
-            if rc != 0:
-                raise Unavailable("%s %s failed: %s" % (tool, " ".join(args), (err or out).strip()[:200]))
-            self.cache[key] = out
-        return self.cache[key]
-
-    def read(self, path):
-        try:
-            with open(path) as handle:
-                return handle.read()
-        except OSError as exc:
-            raise Unavailable("cannot read %s: %s" % (path, exc.strerror)) from None
-
-    def exists(self, path):
-        return os.path.exists(path)
-
-    def list_dir(self, path):
-        """The names in a directory, sorted; Unavailable when it cannot be read."""
-        try:
-            return sorted(os.listdir(path))
-        except OSError as exc:
-            raise Unavailable("cannot list %s: %s" % (path, exc.strerror)) from None
+class Gatherer(HostReader):
 
     def default_dev(self):
         """The device of the default route (IPv4, else IPv6), or None."""
@@ -144,13 +101,6 @@ class Gatherer:
             except OSError:
                 continue
         return found
-
-    def listdir(self, path):
-        """The names in a directory, none when it is not there or cannot be read."""
-        try:
-            return self.list_dir(path)
-        except Unavailable:
-            return []
 
     def writable(self, path):
         """Whether the file has its owner's write bit: /proc/sys shows settings that this network
@@ -397,83 +347,6 @@ class Gatherer:
                     route["gateway"])
             found[name] = route
         return found
-
-    def _texts(self, paths):
-        found = {}
-        for path in paths:
-            if not self.exists(path):
-                continue
-            try:
-                found[path] = self.read(path)
-            except Unavailable:
-                continue
-        return found
-
-    def _tool(self, tool, args):
-        try:
-            return self.run(tool, args)
-        except Unavailable:
-            return None
-
-    def managers(self, links):
-        """Each interface's managed_by (link_managers.owner) and which managers run."""
-        networkd = []
-        for directory in link_managers.NETWORKD_DIRS:
-            for entry in self.listdir(directory):
-                if entry.endswith(".network"):
-                    networkd.append("%s/%s" % (directory, entry))
-                    dropins = "%s/%s.d" % (directory, entry)
-                    networkd += ["%s/%s" % (dropins, c) for c in self.listdir(dropins) if c.endswith(".conf")]
-        netplan = ["%s/%s" % (d, e) for d in link_managers.NETPLAN_DIRS for e in self.listdir(d) if e.endswith(".yaml")]
-        ifupdown = self._ifupdown_files()
-        seen = {"networkd_files": self._texts(networkd), "netplan_files": self._texts(netplan),
-                "ifupdown_files": ifupdown, "dhclient_conf": self._texts([link_managers.DHCLIENT_CONF]).get(
-                    link_managers.DHCLIENT_CONF, "")}
-        # networkctl answers from networkd's state files even after networkd stopped: systemd says
-        # whether it runs; nmcli says whether NetworkManager does
-        seen["networkd_running"] = self._tool("systemctl", ["is-active", "--quiet", "systemd-networkd.service"]) \
-            is not None
-        listing = self._tool("networkctl", ["--json=short", "list"]) if seen["networkd_running"] else None
-        seen["networkctl"] = link_managers.networkctl_links(listing) if listing else None
-        # NetworkManager makes its run directory when it starts: without one, nmcli (about 20 ms) has
-        # nothing to ask
-        state = self._tool("nmcli", ["-t", "-f", "RUNNING", "general"]) if self.exists(NM_RUN_DIR) else None
-        seen["nm_running"] = (state or "").strip() == "running"
-        result = {}
-        for name in sorted(links):
-            seen["nm"] = self._nm_connection(name) if seen["nm_running"] else None
-            result[name] = link_managers.owner(name, seen)
-        return {"running": {"networkd": seen["networkd_running"], "networkmanager": seen["nm_running"]},
-                "interfaces": result}
-
-    def _nm_connection(self, name):
-        device = self._tool("nmcli", ["-t", "-f", "GENERAL.CONNECTION,GENERAL.STATE", "device", "show", name])
-        fields = link_managers.nmcli_fields(device or "")
-        if not fields.get("GENERAL.CONNECTION"):
-            return None
-        connection = self._tool("nmcli", ["-t", "-f", "connection.type,ipv4.method,"
-                                          + ",".join(sorted(set(link_managers.NM_MTU_SETTING.values()))),
-                                          "connection", "show", fields["GENERAL.CONNECTION"]])
-        settings = link_managers.nmcli_fields(connection or "")
-        # a profile's file is no setting of it (nmcli 1.42 refuses connection.filename): the
-        # listing's FILENAME column has it
-        listing = self._tool("nmcli", ["-t", "-f", "NAME,FILENAME", "connection", "show"])
-        settings["connection.filename"] = link_managers.nmcli_filenames(listing or "").get(fields["GENERAL.CONNECTION"])
-        return link_managers.nm_connection(fields, settings)
-
-    def _ifupdown_files(self):
-        """/etc/network/interfaces and the files it sources (one level, as Debian's default does)."""
-        files = self._texts([link_managers.INTERFACES_FILE])
-        for stanza in link_managers.ifupdown_stanzas(files.get(link_managers.INTERFACES_FILE, "")):
-            if "source" not in stanza:
-                continue
-            pattern = stanza["source"]
-            directory = pattern if stanza["directory"] else pattern.rsplit("/", 1)[0]
-            glob = "*" if stanza["directory"] else pattern.rsplit("/", 1)[1]
-            names = [n for n in self.listdir(directory) if fnmatch.fnmatchcase(n, glob)
-                     and (not stanza["directory"] or re.match(r"^[A-Za-z0-9_-]+$", n))]
-            files.update(self._texts("%s/%s" % (directory, n) for n in names))
-        return files
 
 
 def is_address(text):

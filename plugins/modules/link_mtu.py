@@ -178,7 +178,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, link_managers, link_mtu, link_persist
-from ansible_collections.netpath.mtu.plugins.module_utils.gather import Gatherer
+from ansible_collections.netpath.mtu.plugins.module_utils.host_reader import HostReader
 
 
 def read_link(module, ip, name):
@@ -268,7 +268,7 @@ def persist_plan(module, ip, name, mtu):
     persist, ignore = module.params["persist"], module.params["persist_dhcp"] == "ignore"
     rc, out, err = commands.run([ip, "-j", "link", "show"])
     names = [item["ifname"] for item in json.loads(out or "[]") if "ifname" in item] if rc == 0 else [name]
-    managed = Gatherer(module, run_argv=commands.run).managers(dict.fromkeys(names))["interfaces"]
+    managed = HostReader(module, run_argv=commands.run).managers(dict.fromkeys(names))["interfaces"]
     mine = managed.get(name) or {"manager": "none", "running": False}
     try:
         backend = link_persist.choose(persist, name, mine)

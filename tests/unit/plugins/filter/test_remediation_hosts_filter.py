@@ -3,6 +3,7 @@ each host's outcome, read once from hostvars."""
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from counting_hostvars import CountingHostvars
 
 from ansible_collections.netpath.mtu.plugins.filter.remediation_hosts import remediation_hosts
 from ansible_collections.netpath.mtu.plugins.filter.remediation_outcomes import remediation_outcomes
@@ -12,16 +13,6 @@ NOTHING = {"steps": {}, "covers": {}, "manual": [], "side_effects": [], "left": 
 
 def plan(*steps):
     return dict(NOTHING, steps={step: {} for step in steps})
-
-
-class CountingHostvars(dict):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reads = {}
-
-    def get(self, key, default=None):
-        self.reads[key] = self.reads.get(key, 0) + 1
-        return super().get(key, default)
 
 
 def k3s(service, *steps):

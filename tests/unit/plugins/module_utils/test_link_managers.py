@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netpath.mtu.plugins.module_utils import gather
+from ansible_collections.netpath.mtu.plugins.module_utils import host_reader
 from ansible_collections.netpath.mtu.plugins.module_utils import link_managers as lm
 
 FIXTURES = Path(__file__).parent / "fixtures" / "managers"
@@ -151,9 +151,10 @@ class ManagersGatherer:
 def managers_of(nm_run_dir):
     module = ManagersGatherer(nm_run_dir)
 
-    class Host(gather.Gatherer):
+    # link_mtu reads the managers with the HostReader alone, mtu_facts with the Gatherer built on it
+    class Host(host_reader.HostReader):
         def exists(self, path):
-            return nm_run_dir if path == gather.NM_RUN_DIR else False
+            return nm_run_dir if path == host_reader.NM_RUN_DIR else False
 
         def listdir(self, path):
             return []

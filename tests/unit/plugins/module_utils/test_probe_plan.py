@@ -5,6 +5,7 @@ host's default gateways, and why nothing when nothing."""
 import re
 
 import pytest
+from counting_hostvars import CountingHostvars
 
 from ansible_collections.netpath.mtu.plugins.module_utils.probe_plan import plan_view, probe_plan, probe_plans
 
@@ -92,18 +93,6 @@ def test_the_view_made_once_plans_as_hostvars_do(host, play, hostvars, options):
     assert sorted(view) == sorted(play)
     assert probe_plan(host, play, view, **options) == probe_plan(host, play, hostvars, **options)
     assert probe_plan(host, play, view, **options)["targets"] or probe_plan(host, play, view, **options)["note"]
-
-
-class CountingHostvars(dict):
-    """hostvars that count the reads of each host's variables (Ansible computes them at each read)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.reads = {}
-
-    def get(self, key, default=None):
-        self.reads[key] = self.reads.get(key, 0) + 1
-        return super().get(key, default)
 
 
 def test_the_plans_made_once_are_each_hosts_plan_reading_each_host_once():
