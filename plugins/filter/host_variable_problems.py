@@ -7,6 +7,8 @@ name: host_variable_problems
 version_added: 0.2.0
 author:
   - netpath.mtu developers (@netpath)
+extends_documentation_fragment:
+  - netpath.mtu.hostvars
 short_description: What is wrong with the variables each host of an audit sets, read once
 positional: _input, hostvars, argument_spec
 description:
@@ -25,10 +27,6 @@ options:
     description: The hosts to check.
     type: list
     elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: raw
     required: true
   argument_spec:
     description:

@@ -7,6 +7,8 @@ name: probe_plans
 version_added: 0.2.0
 author:
   - netpath.mtu developers (@netpath)
+extends_documentation_fragment:
+  - netpath.mtu.hostvars
 short_description: The probe plan of every host of an audit, made once
 positional: _input, hostvars, defaults
 description:
@@ -30,10 +32,6 @@ options:
     description: The hosts of the audit.
     type: list
     elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: raw
     required: true
   defaults:
     description:

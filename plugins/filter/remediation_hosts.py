@@ -7,6 +7,8 @@ name: remediation_hosts
 version_added: 0.2.0
 author:
   - netpath.mtu developers (@netpath)
+extends_documentation_fragment:
+  - netpath.mtu.hostvars
 short_description: Which hosts of a remediate run stop, fix, need their distribution or move flannel
 positional: _input, hostvars
 description:
@@ -22,10 +24,6 @@ options:
     description: The hosts of the run, in the order of the inventory.
     type: list
     elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: raw
     required: true
 """
 

@@ -7,6 +7,8 @@ name: remediation_outcomes
 version_added: 0.2.0
 author:
   - netpath.mtu developers (@netpath)
+extends_documentation_fragment:
+  - netpath.mtu.hostvars
 short_description: Each host's outcome of a remediate run, the hosts of remediation.json
 positional: _input, hostvars, check_mode
 description:
@@ -23,10 +25,6 @@ options:
     description: The hosts, in the order the summary lists them.
     type: list
     elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: raw
     required: true
   check_mode:
     description: Whether the run was in check mode (nothing fixed; C(would_fix) and C(would_persist) instead).
