@@ -60,3 +60,33 @@ def check_mtu(mtu, link=None):
         return "mtu=%d is above %d, the largest MTU set on device %s%s, which reports no max_mtu" % (
             mtu, high, link["name"], kind)
     return None
+
+
+def verify_new_mtu(dest, mtu, probe, put_back):
+    """Check with DF probes of exactly `mtu` bytes to `dest` that the path carries the MTU just set.
+
+    probe(min_size, max_size) measures the path as pmtu_probe does: (its result, None), or (None,
+    why it could not). Returns (verify, failure): verify is the exact probe's result with `dest` and
+    `size`; failure None when an echo of `mtu` bytes came back. Otherwise verify also holds `search`,
+    the largest packet that did get through (searched while the new MTU is still in place, so that
+    packets up to it can be sent) or `search_error`; then put_back() restores the previous MTU, and
+    failure says what came back.
+    """
+    exact, error = probe(mtu, mtu)
+    verify = dict(exact or {}, dest=dest, size=mtu)
+    if exact is not None and (exact.get("pmtu") or 0) >= mtu:
+        return verify, None
+    if error:
+        verify["error"] = error
+    search, search_error = probe(None, mtu)
+    if search is not None:
+        verify["search"] = search
+        found = "the largest echo that came back was %d bytes%s" % (
+            search.get("pmtu") or 0,
+            " (a black hole: larger packets vanished without a too-big message)" if search.get("blackhole") else "")
+    else:
+        verify["search_error"] = search_error
+        found = search_error or error or "no result"
+    put_back()
+    return verify, "no echo of %d bytes came back from %s (DF probes; the request may well have arrived): %s" % (
+        mtu, dest, found)

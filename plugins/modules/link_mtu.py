@@ -95,6 +95,32 @@ options:
     choices: [keep, ignore]
     default: keep
     version_added: 0.2.0
+  verify:
+    description:
+      - After the live MTU is changed, send DF probes of exactly the new MTU to O(verify.dest)
+        (as M(netpath.mtu.pmtu_probe) with O(netpath.mtu.pmtu_probe#module:min_size) and
+        O(netpath.mtu.pmtu_probe#module:max_size) at the MTU) before anything is persisted.
+      - When no echo of that size comes back, the module searches for the largest packet that
+        does get through (RV(verify.search)), puts the previous MTU back on the interface, persists
+        nothing and fails saying what came back. All of it happens in the module's one run on the
+        host, so the MTU is put back even when the new one broke the path the controller reaches
+        the host by.
+      - Nothing is probed in check mode, nor when the MTU is already the one asked for.
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      dest:
+        description: The address or host name to probe, across the link (for a tunnel, the far end's address in it).
+        type: str
+        required: true
+      attempts:
+        description: DF probes of the new MTU to send, 1..10; one echo is enough.
+        type: int
+        default: 3
+      timeout:
+        description: Seconds to wait for each round of probes, 0.01..60.
+        type: float
+        default: 2.0
 notes:
   - Needs root (C(become)) and C(ip) from iproute2.
   - A bridge whose MTU is set by hand keeps it; one left alone follows the smallest MTU of its
@@ -125,6 +151,14 @@ EXAMPLES = r"""
     mtu: 1450
     persist: auto
     persist_dhcp: ignore
+  become: true
+
+- name: Raise wg0 to 1420, and put 1380 back unless 10.8.0.1 answers DF pings of 1420 bytes across it
+  netpath.mtu.link_mtu:
+    name: wg0
+    mtu: 1420
+    verify:
+      dest: 10.8.0.1
   become: true
 
 - name: Say what changed
@@ -165,6 +199,16 @@ persisted:
   type: dict
   sample: {backend: networkd, where: /etc/systemd/network/20-wired.network.d/90-netpath-mtu.conf,
            changed: true, dhcp_sets_mtu: false, notes: []}
+verify:
+  description:
+    - What O(verify) measured - the DF probes of the new MTU (C(dest), C(size), C(pmtu),
+      C(rtt_ms) and the rest of M(netpath.mtu.pmtu_probe)'s result). Null when nothing was probed.
+    - When they did not come back (the task then fails) also C(search), the largest packet that did
+      get through (C(pmtu), C(blackhole)), or C(search_error); the interface has its previous MTU
+      again (RV(mtu) is that MTU).
+  returned: success and when the verification fails
+  type: dict
+  sample: {dest: 10.8.0.1, size: 1420, pmtu: 1420, rtt_ms: 0.4, blackhole: false}
 kind:
   description: The device's kind (C(bridge), C(veth), C(vxlan), C(wireguard), ...), null for a physical one.
   returned: success
@@ -177,7 +221,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netpath.mtu.plugins.module_utils import commands, limits, link_managers, link_mtu, link_persist
+from ansible_collections.netpath.mtu.plugins.module_utils import (
+    commands,
+    limits,
+    link_managers,
+    link_mtu,
+    link_persist,
+    pmtu_measure,
+)
 from ansible_collections.netpath.mtu.plugins.module_utils.host_reader import HostReader
 
 
@@ -211,6 +262,11 @@ def main():
             mtu=dict(type="int", required=True),
             persist=dict(type="str", default="none", choices=list(link_persist.PERSIST)),
             persist_dhcp=dict(type="str", default="keep", choices=list(link_persist.PERSIST_DHCP)),
+            verify=dict(type="dict", options=dict(
+                dest=dict(type="str", required=True),
+                attempts=dict(type="int", default=pmtu_measure.DEFAULTS["attempts"]),
+                timeout=dict(type="float", default=pmtu_measure.DEFAULTS["timeout"]),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -220,6 +276,12 @@ def main():
     error = link_mtu.check_mtu(mtu)
     if error:
         module.fail_json(msg=error)
+    verify = module.params["verify"]
+    if verify:
+        error = pmtu_measure.params_error(dict(pmtu_measure.DEFAULTS, attempts=verify["attempts"],
+                                               timeout=verify["timeout"]))
+        if error:
+            module.fail_json(msg="verify: %s" % error)
     ip = module.get_bin_path("ip", required=True)
     link = read_link(module, ip, name)
     error = link_mtu.check_mtu(mtu, link)
@@ -241,18 +303,45 @@ def main():
         link = read_link(module, ip, name)
         if link["mtu"] != mtu:
             module.fail_json(msg="%s has MTU %d after ip link set dev %s mtu %d" % (name, link["mtu"], name, mtu))
+    verified = verify_live(module, ip, link, previous) if changed and verify and not module.check_mode else None
     persisted = None
     if plan:
         persisted = carry_out(module, plan)
         changed = changed or persisted["changed"]
     result = dict(changed=changed, name=name, mtu=mtu, previous_mtu=previous, min_mtu=link["min_mtu"],
-                  max_mtu=link["max_mtu"], kind=link["kind"], persisted=persisted)
+                  max_mtu=link["max_mtu"], kind=link["kind"], persisted=persisted, verify=verified)
     if module._diff:
         result["diff"] = [dict(before=dict(name=name, mtu=previous), after=dict(name=name, mtu=mtu))]
         if plan:
             result["diff"].append(dict(before_header=plan["where"], after_header=plan["where"],
                                        before=plan["before"] or "", after=plan["after"]))
     module.exit_json(**result)
+
+
+def verify_live(module, ip, link, previous):
+    """The `verify` return value once DF probes of the new MTU came back; else the previous MTU is put
+    back and the module fails, saying what came back."""
+    options, name, mtu = module.params["verify"], link["name"], link["mtu"]
+
+    def probe(min_size, max_size):
+        params = dict(dest=options["dest"], min_size=min_size, max_size=max_size, attempts=options["attempts"],
+                      timeout=options["timeout"])
+        try:
+            return pmtu_measure.measure(params, lambda args: commands.run([ip] + args))[0], None
+        except pmtu_measure.ProbeFailed as exc:
+            return None, str(exc)
+
+    def put_back():
+        rc, _out, err = commands.run([ip, "link", "set", "dev", name, "mtu", str(previous)])
+        if rc != 0:
+            module.fail_json(msg="DF probes of %d bytes to %s did not come back, and MTU %d could not be put back on "
+                             "%s: %s" % (mtu, options["dest"], previous, name, err.strip()), mtu=mtu)
+
+    verified, failure = link_mtu.verify_new_mtu(options["dest"], mtu, probe, put_back)
+    if failure:
+        module.fail_json(msg="%s; %s has its previous MTU %d again, and nothing was persisted"
+                         % (failure, name, previous), name=name, mtu=previous, previous_mtu=previous, verify=verified)
+    return verified
 
 
 def read_text(path):

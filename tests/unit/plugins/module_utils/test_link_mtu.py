@@ -61,3 +61,52 @@ def test_the_loopback_goes_back_to_its_own_65536_from_any_mtu():
     assert link_mtu.check_mtu(65536, lo) is None
     assert link_mtu.check_mtu(65536, dict(lo, mtu=1500)) is None
     assert link_mtu.check_mtu(70000, dict(lo, mtu=70000)) is None
+
+
+class NarrowPath:
+    """A path that carries `pmtu` bytes, as pmtu_probe measures it; `dead` when nothing answers."""
+
+    def __init__(self, pmtu, dead=False, blackhole=False):
+        self.pmtu, self.dead, self.blackhole, self.asked, self.put_back = pmtu, dead, blackhole, [], 0
+
+    def probe(self, min_size, max_size):
+        self.asked.append((min_size, max_size))
+        if self.dead:
+            return None, "10.8.0.1 (10.8.0.1) does not answer: no answer to 3 ICMP echo requests"
+        largest = min(self.pmtu, max_size)
+        if min_size is not None and largest < min_size:
+            return {"pmtu": min_size - 1, "blackhole": self.blackhole}, None
+        return {"pmtu": largest, "blackhole": self.blackhole, "rtt_ms": 0.3}, None
+
+    def restore(self):
+        self.put_back += 1
+
+
+def test_a_path_that_carries_the_new_mtu_is_verified_with_one_exact_probe_and_nothing_put_back():
+    path = NarrowPath(1500)
+    verify, failure = link_mtu.verify_new_mtu("10.8.0.1", 1420, path.probe, path.restore)
+    assert failure is None
+    assert verify == {"pmtu": 1420, "blackhole": False, "rtt_ms": 0.3, "dest": "10.8.0.1", "size": 1420}
+    assert path.asked == [(1420, 1420)]
+    assert path.put_back == 0
+
+
+@pytest.mark.parametrize(("pmtu", "mtu", "blackhole"), [(1340, 1420, True), (1380, 1381, False), (1500, 9000, True)])
+def test_a_path_narrower_than_the_new_mtu_is_searched_then_the_previous_mtu_put_back(pmtu, mtu, blackhole):
+    path = NarrowPath(pmtu, blackhole=blackhole)
+    verify, failure = link_mtu.verify_new_mtu("fd00::1", mtu, path.probe, path.restore)
+    assert path.asked == [(mtu, mtu), (None, mtu)]
+    assert path.put_back == 1
+    assert verify["search"]["pmtu"] == pmtu and verify["size"] == mtu
+    assert failure.startswith("no echo of %d bytes came back from fd00::1" % mtu)
+    assert ("the largest echo that came back was %d bytes" % pmtu) in failure
+    assert ("a black hole" in failure) is blackhole
+
+
+def test_a_far_end_that_does_not_answer_at_all_fails_with_the_probes_reason_and_is_put_back():
+    path = NarrowPath(1500, dead=True)
+    verify, failure = link_mtu.verify_new_mtu("10.8.0.1", 1420, path.probe, path.restore)
+    assert path.put_back == 1
+    assert verify["error"].startswith("10.8.0.1 (10.8.0.1) does not answer")
+    assert "search" not in verify and verify["search_error"]
+    assert failure.endswith("does not answer: no answer to 3 ICMP echo requests")
