@@ -101,7 +101,7 @@ options:
         (as M(netpath.mtu.pmtu_probe) with O(netpath.mtu.pmtu_probe#module:min_size) and
         O(netpath.mtu.pmtu_probe#module:max_size) at the MTU) before anything is persisted.
       - When no echo of that size comes back, the module searches for the largest packet that
-        does get through (RV(verify.search)), puts the previous MTU back on the interface, persists
+        does get through (C(search) of RV(verify)), puts the previous MTU back on the interface, persists
         nothing and fails saying what came back. All of it happens in the module's one run on the
         host, so the MTU is put back even when the new one broke the path the controller reaches
         the host by.
