@@ -69,8 +69,10 @@ def verify_new_mtu(dest, mtu, probe, put_back):
     why it could not). Returns (verify, failure): verify is the exact probe's result with `dest` and
     `size`; failure None when an echo of `mtu` bytes came back. Otherwise verify also holds `search`,
     the largest packet that did get through (searched while the new MTU is still in place, so that
-    packets up to it can be sent) or `search_error`; then put_back() restores the previous MTU, and
-    failure says what came back.
+    packets up to it can be sent) or `search_error`. A search that reaches `mtu` proves the MTU
+    after all: the exact round was lost to something passing (a busy peer, a tunnel re-keying), and
+    its `error` stays in verify. Otherwise put_back() restores the previous MTU, and failure says
+    what came back.
     """
     exact, error = probe(mtu, mtu)
     verify = dict(exact or {}, dest=dest, size=mtu)
@@ -81,6 +83,8 @@ def verify_new_mtu(dest, mtu, probe, put_back):
     search, search_error = probe(None, mtu)
     if search is not None:
         verify["search"] = search
+        if (search.get("pmtu") or 0) >= mtu:
+            return verify, None
         found = "the largest echo that came back was %d bytes%s" % (
             search.get("pmtu") or 0,
             " (a black hole: larger packets vanished without a too-big message)" if search.get("blackhole") else "")

@@ -101,7 +101,9 @@ options:
         (as M(netpath.mtu.pmtu_probe) with O(netpath.mtu.pmtu_probe#module:min_size) and
         O(netpath.mtu.pmtu_probe#module:max_size) at the MTU) before anything is persisted.
       - When no echo of that size comes back, the module searches for the largest packet that
-        does get through (C(search) of RV(verify)), puts the previous MTU back on the interface, persists
+        does get through (C(search) of RV(verify)). When the search reaches the new MTU, the MTU is
+        verified (the exact probes were lost to something passing, their error is in RV(verify)).
+        Otherwise the module puts the previous MTU back on the interface, persists
         nothing and fails saying what came back. All of it happens in the module's one run on the
         host, so the MTU is put back even when the new one broke the path the controller reaches
         the host by.
@@ -203,9 +205,10 @@ verify:
   description:
     - What O(verify) measured - the DF probes of the new MTU (C(dest), C(size), C(pmtu),
       C(rtt_ms) and the rest of M(netpath.mtu.pmtu_probe)'s result). Null when nothing was probed.
-    - When they did not come back (the task then fails) also C(search), the largest packet that did
-      get through (C(pmtu), C(blackhole)), or C(search_error); the interface has its previous MTU
-      again (RV(mtu) is that MTU).
+    - When they did not come back also C(error), why, and C(search), the largest packet that did
+      get through (C(pmtu), C(blackhole)), or C(search_error). When the search reached the new MTU
+      the task succeeds; otherwise it fails and the interface has its previous MTU again (RV(mtu)
+      is that MTU).
   returned: success and when the verification fails
   type: dict
   sample: {dest: 10.8.0.1, size: 1420, pmtu: 1420, rtt_ms: 0.4, blackhole: false}

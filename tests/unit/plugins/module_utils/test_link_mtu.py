@@ -66,12 +66,13 @@ def test_the_loopback_goes_back_to_its_own_65536_from_any_mtu():
 class NarrowPath:
     """A path that carries `pmtu` bytes, as pmtu_probe measures it; `dead` when nothing answers."""
 
-    def __init__(self, pmtu, dead=False, blackhole=False):
+    def __init__(self, pmtu, dead=False, blackhole=False, lost_rounds=0):
         self.pmtu, self.dead, self.blackhole, self.asked, self.put_back = pmtu, dead, blackhole, [], 0
+        self.lost_rounds = lost_rounds
 
     def probe(self, min_size, max_size):
         self.asked.append((min_size, max_size))
-        if self.dead:
+        if self.dead or len(self.asked) <= self.lost_rounds:
             return None, "10.8.0.1 (10.8.0.1) does not answer: no answer to 3 ICMP echo requests"
         largest = min(self.pmtu, max_size)
         if min_size is not None and largest < min_size:
@@ -110,3 +111,19 @@ def test_a_far_end_that_does_not_answer_at_all_fails_with_the_probes_reason_and_
     assert verify["error"].startswith("10.8.0.1 (10.8.0.1) does not answer")
     assert "search" not in verify and verify["search_error"]
     assert failure.endswith("does not answer: no answer to 3 ICMP echo requests")
+
+
+def test_an_exact_round_lost_in_passing_is_verified_by_a_search_that_reaches_the_new_mtu():
+    path = NarrowPath(1500, lost_rounds=1)
+    verify, failure = link_mtu.verify_new_mtu("10.20.0.1", 1340, path.probe, path.restore)
+    assert failure is None
+    assert path.asked == [(1340, 1340), (None, 1340)]
+    assert path.put_back == 0
+    assert verify["search"]["pmtu"] == 1340 and verify["error"].endswith("no answer to 3 ICMP echo requests")
+
+
+def test_a_search_one_byte_short_of_the_new_mtu_still_fails_and_puts_it_back():
+    path = NarrowPath(1339, lost_rounds=1)
+    verify, failure = link_mtu.verify_new_mtu("10.20.0.1", 1340, path.probe, path.restore)
+    assert path.put_back == 1
+    assert "the largest echo that came back was 1339 bytes" in failure
