@@ -3,10 +3,12 @@
 
 Builds a star of N lab hosts around a hub router (each a real container with its own link and a
 WireGuard tunnel to the hub), runs `ansible-playbook netpath.mtu.audit` on them with 10 forks
-(facts, a probe to each WireGuard endpoint, findings, the report), and prints the wall time per
-size and per host. Exits non-zero if an audit fails or finds anything on these healthy hosts.
+(facts, a probe to each WireGuard endpoint, findings, the report) over ssh as a fleet's controller
+does (or `docker exec`: --connection), the spokes beyond the size paused, and prints the wall time
+per size and per host. Exits non-zero if an audit fails or finds anything on these healthy hosts.
 
-Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20] [--repeat 3] [--baseline CHECKOUT]
+Usage (after scripts/bootstrap): python bench/audit.py [--sizes 5 10 20] [--repeat 3] [--connection ssh|docker]
+    [--baseline CHECKOUT]
 (--repeat: each size that many times, the median shown; --baseline: another checkout, say a worktree
 of main, audited in turn on the same star; the lab's memory is that of its containers.)
 """
@@ -20,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from labhosts import bring_up, run_playbook, take_down
+from labhosts import CONNECTIONS, bring_up, connect, paused, run_playbook, take_down
 
 from netpath_lab import model
 
@@ -48,11 +50,11 @@ def star(size, link_mtu=1500):
                         "topologies": {"bench_star": {"seed": "none", "hosts": hosts, "links": links}}})
 
 
-def audit(hosts, report_dir, forks=10, checkout=None):
-    """Audit `hosts` (with another checkout's collection if given): (the playbook's process, wall time
-    in seconds, report or {})."""
+def audit(hosts, report_dir, forks=10, checkout=None, inventory_vars=None):
+    """Audit `hosts` (with another checkout's collection if given, reached as `inventory_vars` say):
+    (the playbook's process, wall time in seconds, report or {})."""
     proc, wall = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800,
-                              checkout=checkout)
+                              checkout=checkout, inventory_vars=inventory_vars)
     report_file = Path(report_dir) / "report.json"
     report = json.loads(report_file.read_text()) if proc.returncode == 0 and report_file.exists() else {}
     return proc, wall, report
@@ -88,23 +90,29 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--connection", choices=CONNECTIONS, default="ssh",
+                        help="how Ansible reaches the hosts: ssh, as on a fleet (default), or docker exec")
     parser.add_argument("--baseline", metavar="CHECKOUT",
                         help="another checkout of this repository (a worktree of main, say), audited in turn with "
                              "this one on the same star: its time per host is shown beside this one's")
     args = parser.parse_args()
     rows, ok = [], True
-    # One star as large as the largest size; each size audits its first hosts (the rest stay idle).
+    # One star as large as the largest size; each size audits its first hosts, the rest paused.
+    keys = tempfile.TemporaryDirectory()
     topo, spokes, bring_up_seconds, memory = bring_up_star(max(args.sizes))
     try:
+        reach = connect(spokes, args.connection, keys.name)
         for size in sorted(args.sizes):
             walls, baseline_walls = [], []
-            for _ in range(args.repeat):
-                if args.baseline:
+            with paused(spokes[size:]):
+                for _ in range(args.repeat):
+                    if args.baseline:
+                        with tempfile.TemporaryDirectory() as tmp:
+                            baseline_walls.append(audit(spokes[:size], f"{tmp}/report", checkout=args.baseline,
+                                                        inventory_vars=reach)[1])
                     with tempfile.TemporaryDirectory() as tmp:
-                        baseline_walls.append(audit(spokes[:size], f"{tmp}/report", checkout=args.baseline)[1])
-                with tempfile.TemporaryDirectory() as tmp:
-                    proc, wall, report = audit(spokes[:size], f"{tmp}/report")
-                walls.append(wall)
+                        proc, wall, report = audit(spokes[:size], f"{tmp}/report", inventory_vars=reach)
+                    walls.append(wall)
             wall = statistics.median(walls)
             baseline = statistics.median(baseline_walls) / size if baseline_walls else None
             findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
@@ -116,7 +124,9 @@ def main():
             rows.append((size, wall, wall / size, baseline, probes, findings, good))
     finally:
         take_down([topo])
-    print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers\n")
+        keys.cleanup()
+    print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers; "
+          f"reached by {args.connection}\n")
     print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | baseline per host (s) | probes "
           "| findings | ok |")
     print("|---|---|---|---|---|---|---|")

@@ -1,6 +1,7 @@
 """What the benchmarks share: lab topologies brought up, an inventory of lab hosts, and a timed
 run of one of the collection's playbooks on them."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,9 +15,15 @@ sys.path.insert(0, str(REPO / "lab"))
 
 from netpath_lab import build, docker, model  # noqa: E402
 
-# Pipelining: one `docker exec` per task instead of four (docs/remediate.md, "Where the time goes").
+# Pipelining: one connection per task instead of four (docs/remediate.md, "Where the time goes").
 INVENTORY_VARS = {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3",
                   "ansible_pipelining": True}
+# How the playbook benchmarks reach the hosts: "ssh" as a fleet's controller does (OpenSSH, one
+# session per host and run that Ansible's ControlPersist multiplexes), the host's sshd started for
+# that session by `docker exec` (`sshd -i`: no daemon, no address on a lab network); "docker", the
+# lab's own connection, a `docker exec` per task as in the Molecule scenarios.
+CONNECTIONS = ("ssh", "docker")
+SSH_PROXY = "docker exec -i %h /usr/sbin/sshd -i -o UsePAM=no"
 # The collection's filters imported once, before the workers fork (docs/fleet.md recommends it).
 ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACKS_ENABLED": "netpath.mtu.preload"}
 
@@ -34,10 +41,57 @@ def take_down(topologies):
     build.down(topologies)
 
 
-def write_inventory(path, hosts):
-    """An Ansible inventory (JSON) of lab hosts, reached through Docker."""
-    Path(path).write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts}, "vars": INVENTORY_VARS}}))
+def write_inventory(path, hosts, inventory_vars=None):
+    """An Ansible inventory (JSON) of lab hosts, reached through Docker unless `inventory_vars` say."""
+    Path(path).write_text(json.dumps({"all": {"hosts": {h: {} for h in hosts},
+                                              "vars": inventory_vars or INVENTORY_VARS}}))
     return path
+
+
+def connect(hosts, connection, workdir):
+    """The inventory variables that reach lab `hosts` by `connection` (one of CONNECTIONS). For ssh:
+    a key made in `workdir` and authorized for root on each host."""
+    if connection == "docker":
+        return INVENTORY_VARS
+    if connection != "ssh":
+        raise ValueError(f"connection {connection!r}: expected one of {', '.join(CONNECTIONS)}")
+    key = Path(workdir) / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "netpath-bench", "-f", str(key)],
+                   check=True, timeout=30)
+    public_key = key.with_suffix(".pub").read_text()
+    for start in range(0, len(hosts), 20):
+        batch = hosts[start:start + 20]
+        on_each(batch, ["mkdir", "-p", "-m", "700", "/run/sshd", "/root/.ssh"], "make /run/sshd and /root/.ssh")
+        on_each(batch, ["tee", "/root/.ssh/authorized_keys"], "authorize the benchmark's ssh key", stdin=public_key)
+    return {"ansible_connection": "ssh", "ansible_user": "root", "ansible_python_interpreter": "/usr/bin/python3",
+            "ansible_pipelining": True, "ansible_ssh_private_key_file": str(key),
+            "ansible_ssh_common_args": f'-o ProxyCommand="{SSH_PROXY}" -o StrictHostKeyChecking=no '
+                                       "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"}
+
+
+def on_each(hosts, argv, what, stdin=None):
+    """Run `argv` on each of `hosts` at once (`docker exec`, `stdin` given to each); fail naming those
+    where it failed."""
+    procs = [subprocess.Popen(["docker", "exec", "-i", host, *argv], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, text=True) for host in hosts]
+    for proc in procs:
+        proc.communicate(stdin, timeout=60)
+    failed = [host for host, proc in zip(hosts, procs, strict=True) if proc.returncode != 0]
+    if failed:
+        raise RuntimeError(f"could not {what} on {', '.join(failed)}")
+
+
+@contextlib.contextmanager
+def paused(hosts):
+    """Freeze `hosts` (`docker pause`) while the benchmark measures others on the same star, so that
+    their idle tunnels and timers do not share the cores with the hosts measured."""
+    if hosts:
+        subprocess.run(["docker", "pause", *hosts], check=True, capture_output=True, timeout=120)
+    try:
+        yield
+    finally:
+        if hosts:
+            subprocess.run(["docker", "unpause", *hosts], check=True, capture_output=True, timeout=120)
 
 
 def collections_path(checkout, tmp):
@@ -51,14 +105,15 @@ def collections_path(checkout, tmp):
     return str(root)
 
 
-def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600, checkout=None):
+def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600, checkout=None, inventory_vars=None):
     """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds).
-    With `checkout`, that checkout's collection runs instead of this one's."""
+    With `checkout`, that checkout's collection runs instead of this one's; `inventory_vars` (from
+    connect()) say how to reach the hosts."""
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, **ANSIBLE_ENV)
         if checkout:
             env["ANSIBLE_COLLECTIONS_PATH"] = collections_path(checkout, tmp)
-        inventory = write_inventory(Path(tmp) / "inventory.json", hosts)
+        inventory = write_inventory(Path(tmp) / "inventory.json", hosts, inventory_vars)
         argv = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), f"netpath.mtu.{playbook}"]
         for name, value in extra_vars.items():
             argv += ["-e", f"{name}={value}"]

@@ -2,8 +2,9 @@
 """Benchmark: the audit, a remediate that fixes every host and one with nothing to do, per host.
 
 Builds the star of bench/audit.py with 1400-byte links, so that every host's WireGuard tunnel
-(1420) is too big for its underlay (mtu_exceeds_underlay). For each size (the first N spokes of
-one star) and each round: puts every host's tunnel back at 1420 (live and in wg0.conf), runs
+(1420) is too big for its underlay (mtu_exceeds_underlay), and reaches the hosts over ssh as a
+fleet's controller does (or `docker exec`: --connection). For each size (the first N spokes of
+one star, the others paused) and each round: puts every host's tunnel back at 1420 (live and in wg0.conf), runs
 `ansible-playbook netpath.mtu.audit` (it must find exactly that on each host), then
 `netpath.mtu.remediate` (the audit, the plan, wireguard_mtu on each host, the audit after: every
 host must be fixed), then remediate again (nothing to do: nothing may change). Prints the medians
@@ -13,20 +14,20 @@ audit found the fault on every host, every host was fixed and every second run c
 
 Usage (after scripts/bootstrap, on an otherwise idle machine; about 15 minutes for 20 and 50
 hosts and 3 rounds, twice that with a baseline):
-    python bench/remediate.py [--sizes 20 50] [--repeat 3] [--forks 10] [--baseline CHECKOUT]
+    python bench/remediate.py [--sizes 20 50] [--repeat 3] [--forks 10] [--connection ssh|docker]
+                              [--baseline CHECKOUT]
 """
 
 import argparse
 import json
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from audit import audit, bring_up_star
-from labhosts import run_playbook, take_down
+from labhosts import CONNECTIONS, connect, on_each, paused, run_playbook, take_down
 
 HUB_TUNNEL_ADDRESS = "10.101.0.1"
 EXPECTED_FINDINGS = ["mtu_exceeds_underlay"]
@@ -36,11 +37,11 @@ TUNNEL_MTU = 1420
 TARGETS = {"audit": 0.4, "fixing": 2.0, "nothing to do": 0.5}
 
 
-def remediate(hosts, forks, report_dir, checkout=None):
+def remediate(hosts, forks, report_dir, checkout=None, inventory_vars=None):
     """Remediate `hosts`: (the playbook's process, wall seconds, remediation.json, changed on the hosts)."""
     proc, wall = run_playbook("remediate", hosts, forks, {"netpath_remediate_report_dir": report_dir,
                                                            "wireguard_mtu_verify_peer": HUB_TUNNEL_ADDRESS},
-                              timeout=3600, checkout=checkout)
+                              timeout=3600, checkout=checkout, inventory_vars=inventory_vars)
     summary_file = Path(report_dir) / "remediation.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {"hosts": {}}
     changed = sum(int(n) for n in re.findall(r"^sc-\d+ +: ok=\d+ +changed=(\d+)", proc.stdout, re.M))
@@ -50,26 +51,23 @@ def remediate(hosts, forks, report_dir, checkout=None):
 def break_tunnels(hosts):
     """Put each host's wg0 back at 1420, live and in its wg-quick config (as the star was made)."""
     config_line = f"s/^MTU *=.*/MTU = {TUNNEL_MTU}/"
-    commands = []
-    for host in hosts:
-        commands += [["docker", "exec", host, "ip", "link", "set", "wg0", "mtu", str(TUNNEL_MTU)],
-                     ["docker", "exec", host, "sed", "-i", config_line, "/etc/wireguard/wg0.conf"]]
-    for start in range(0, len(commands), 20):
-        procs = [subprocess.Popen(argv) for argv in commands[start:start + 20]]
-        if any(proc.wait(timeout=60) != 0 for proc in procs):
-            raise RuntimeError(f"could not put the tunnels back at {TUNNEL_MTU}")
+    for start in range(0, len(hosts), 20):
+        batch = hosts[start:start + 20]
+        on_each(batch, ["ip", "link", "set", "wg0", "mtu", str(TUNNEL_MTU)], f"set wg0's MTU back to {TUNNEL_MTU}")
+        on_each(batch, ["sed", "-i", config_line, "/etc/wireguard/wg0.conf"],
+                f"put MTU = {TUNNEL_MTU} back in wg0.conf")
 
 
-def one_round(hosts, forks, checkout):
+def one_round(hosts, forks, checkout, inventory_vars):
     """Audit, remediate, remediate again: ({run: wall seconds}, ok, what went wrong)."""
     break_tunnels(hosts)
     with tempfile.TemporaryDirectory() as tmp:
-        audited, audit_wall, report = audit(hosts, f"{tmp}/audit", forks, checkout=checkout)
+        audited, audit_wall, report = audit(hosts, f"{tmp}/audit", forks, checkout, inventory_vars)
         found = sum([f["id"] for f in h.get("findings") or []] == EXPECTED_FINDINGS
                     for h in report.get("hosts", {}).values())
-        fixing, fixing_wall, summary, _ = remediate(hosts, forks, f"{tmp}/fixing", checkout)
+        fixing, fixing_wall, summary, _ = remediate(hosts, forks, f"{tmp}/fixing", checkout, inventory_vars)
         fixed = sum(h.get("fixed") == EXPECTED_FIX for h in summary["hosts"].values())
-        again, again_wall, _, changed = remediate(hosts, forks, f"{tmp}/again", checkout)
+        again, again_wall, _, changed = remediate(hosts, forks, f"{tmp}/again", checkout, inventory_vars)
     problems = [f"{what}: rc {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-1000:]}"
                 for what, proc in (("audit", audited), ("remediate", fixing), ("remediate again", again))
                 if proc.returncode != 0]
@@ -84,34 +82,40 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--connection", choices=CONNECTIONS, default="ssh",
+                        help="how Ansible reaches the hosts: ssh, as on a fleet (default), or docker exec")
     parser.add_argument("--baseline", metavar="CHECKOUT",
                         help="another checkout of this repository (a worktree of main, say), run in turn with this "
                              "one on the same hosts: its times per host are shown beside this one's")
     args = parser.parse_args()
     variants = [("this", None)] + ([("baseline", args.baseline)] if args.baseline else [])
+    keys = tempfile.TemporaryDirectory()
     topo, spokes, bring_up_seconds, memory = bring_up_star(max(args.sizes), link_mtu=1400)
     medians, ok = {}, True
     try:
+        reach = connect(spokes, args.connection, keys.name)
         for size in sorted(args.sizes):
             walls = {name: {run: [] for run in TARGETS} for name, _ in variants}
-            for round_number in range(args.repeat):
-                # alternate which goes first, so that neither always meets a warmer machine
-                for name, checkout in variants if round_number % 2 == 0 else variants[::-1]:
-                    round_walls, good, problems = one_round(spokes[:size], args.forks, checkout)
-                    for run, wall in round_walls.items():
-                        walls[name][run].append(wall)
-                    print(f"{size} hosts, round {round_number + 1}, {name}: "
-                          + ", ".join(f"{run} {wall / size:.2f} s/host" for run, wall in round_walls.items()),
-                          flush=True)
-                    for problem in problems:
-                        print(problem)
-                    ok &= good
+            with paused(spokes[size:]):
+                for round_number in range(args.repeat):
+                    # alternate which goes first, so that neither always meets a warmer machine
+                    for name, checkout in variants if round_number % 2 == 0 else variants[::-1]:
+                        round_walls, good, problems = one_round(spokes[:size], args.forks, checkout, reach)
+                        for run, wall in round_walls.items():
+                            walls[name][run].append(wall)
+                        print(f"{size} hosts, round {round_number + 1}, {name}: "
+                              + ", ".join(f"{run} {wall / size:.2f} s/host" for run, wall in round_walls.items()),
+                              flush=True)
+                        for problem in problems:
+                            print(problem)
+                        ok &= good
             medians[size] = {name: {run: statistics.median(w) / size for run, w in runs.items()}
                              for name, runs in walls.items()}
     finally:
         take_down([topo])
+        keys.cleanup()
     print(f"\nlab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers; "
-          f"{args.forks} forks, medians of {args.repeat}\n")
+          f"reached by {args.connection}, {args.forks} forks, medians of {args.repeat}\n")
     print("| hosts | run | per host (s) | baseline per host (s) | target (s) | within |")
     print("|---|---|---|---|---|---|")
     for size, by_name in medians.items():

@@ -58,9 +58,10 @@ IMAGE_CLEANUP = [
     'rm -f "$1/etc/iptables/rules.v4" "$1/etc/iptables/rules.v6"',
     'chroot "$1" systemctl disable docker.service docker.socket containerd.service',
     # the network managers and the DHCP server of link_mtu's persist test: masked, so that no
-    # host of a topology gets them (each would take the lab's interfaces); that test unmasks them
+    # host of a topology gets them (each would take the lab's interfaces); that test unmasks them.
+    # sshd too: the benchmarks start it per connection (bench/labhosts.py), nothing listens
     'chroot "$1" systemctl mask NetworkManager.service NetworkManager-wait-online.service'
-    ' NetworkManager-dispatcher.service networking.service dnsmasq.service',
+    ' NetworkManager-dispatcher.service networking.service dnsmasq.service ssh.service ssh.socket',
     'mkdir -p "$1/etc/cloud/cloud.cfg.d" && printf "%s\\n" "network: {config: disabled}" "locale: C.UTF-8"'
     ' "manage_etc_hosts: false" "preserve_hostname: true"'
     ' > "$1/etc/cloud/cloud.cfg.d/99-netpath-lab.cfg"',
