@@ -52,12 +52,12 @@ def star(size, link_mtu=1500):
 
 def audit(hosts, report_dir, forks=10, checkout=None, inventory_vars=None):
     """Audit `hosts` (with another checkout's collection if given, reached as `inventory_vars` say):
-    (the playbook's process, wall time in seconds, report or {})."""
-    proc, wall = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800,
+    (the playbook's process, wall time in seconds, report or {}, the controller's CPU seconds or None)."""
+    proc, wall, controller_cpu = run_playbook("audit", hosts, forks, {"netpath_report_dir": report_dir}, timeout=1800,
                               checkout=checkout, inventory_vars=inventory_vars)
     report_file = Path(report_dir) / "report.json"
     report = json.loads(report_file.read_text()) if proc.returncode == 0 and report_file.exists() else {}
-    return proc, wall, report
+    return proc, wall, report, controller_cpu
 
 
 def bring_up_star(size, link_mtu=1500):
@@ -103,7 +103,7 @@ def main():
     try:
         reach = connect(spokes, args.connection, keys.name)
         for size in sorted(args.sizes):
-            walls, baseline_walls = [], []
+            walls, cpus, baseline_walls = [], [], []
             with paused(spokes[size:]):
                 for _ in range(args.repeat):
                     if args.baseline:
@@ -111,9 +111,11 @@ def main():
                             baseline_walls.append(audit(spokes[:size], f"{tmp}/report", checkout=args.baseline,
                                                         inventory_vars=reach)[1])
                     with tempfile.TemporaryDirectory() as tmp:
-                        proc, wall, report = audit(spokes[:size], f"{tmp}/report", inventory_vars=reach)
+                        proc, wall, report, cpu = audit(spokes[:size], f"{tmp}/report", inventory_vars=reach)
                     walls.append(wall)
+                    cpus.append(cpu)
             wall = statistics.median(walls)
+            cpu = statistics.median(cpus) / size if None not in cpus else None
             baseline = statistics.median(baseline_walls) / size if baseline_walls else None
             findings = sum(len(h.get("findings") or []) for h in report.get("hosts", {}).values())
             probes = sum(len(h.get("probes") or []) for h in report.get("hosts", {}).values())
@@ -121,19 +123,20 @@ def main():
             ok &= good
             if proc.returncode != 0:
                 print(proc.stdout[-2000:], proc.stderr[-2000:])
-            rows.append((size, wall, wall / size, baseline, probes, findings, good))
+            rows.append((size, wall, wall / size, cpu, baseline, probes, findings, good))
     finally:
         take_down([topo])
         keys.cleanup()
     print(f"lab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers; "
           f"reached by {args.connection}\n")
-    print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | baseline per host (s) | probes "
-          "| findings | ok |")
-    print("|---|---|---|---|---|---|---|")
-    for size, wall, per_host, baseline, probes, findings, good in rows:
+    print(f"| hosts | audit wall time (s, median of {args.repeat}) | per host (s) | controller CPU per host (s) "
+          "| baseline per host (s) | probes | findings | ok |")
+    print("|---|---|---|---|---|---|---|---|")
+    for size, wall, per_host, cpu, baseline, probes, findings, good in rows:
         mark = "yes" if good else "NO"
         before = f"{baseline:.2f}" if baseline is not None else "-"
-        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {before} | {probes} | {findings} | {mark} |")
+        controller = f"{cpu:.2f}" if cpu is not None else "-"
+        print(f"| {size} | {wall:.1f} | {per_host:.2f} | {controller} | {before} | {probes} | {findings} | {mark} |")
     print(f"\n{'PASS' if ok else 'FAIL'}: every audit completed, probed each host's tunnel endpoint and found nothing "
           "on these healthy hosts")
     return 0 if ok else 1

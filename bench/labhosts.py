@@ -105,10 +105,29 @@ def collections_path(checkout, tmp):
     return str(root)
 
 
+def busy_cpu_seconds():
+    """(CPU seconds the machine has been busy, of which in Docker's containers, or None where the
+    cgroup files are not found) since boot."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(field) for field in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9])
+    machine = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    cgroup_v1 = Path("/sys/fs/cgroup/cpuacct/docker/cpuacct.usage")
+    if cgroup_v1.exists():
+        return machine, int(cgroup_v1.read_text()) / 1e9
+    stats = [Path("/sys/fs/cgroup/docker/cpu.stat")]
+    stats = stats if stats[0].exists() else sorted(Path("/sys/fs/cgroup/system.slice").glob("docker-*.scope/cpu.stat"))
+    usage = [int(line.split()[1]) for path in stats for line in path.read_text().splitlines()
+             if line.startswith("usage_usec ")]
+    return machine, (sum(usage) / 1e6 if usage else None)
+
+
 def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600, checkout=None, inventory_vars=None):
-    """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds).
-    With `checkout`, that checkout's collection runs instead of this one's; `inventory_vars` (from
-    connect()) say how to reach the hosts."""
+    """`ansible-playbook netpath.mtu.PLAYBOOK` on lab `hosts`: (the finished process, wall seconds,
+    the controller's CPU seconds or None). The controller's CPU is the machine's outside Docker's
+    containers while it ran (Ansible, its ssh or docker commands, Docker's engine): what a fleet's
+    controller spends, where the lab hosts' modules run on the same cores. With `checkout`, that
+    checkout's collection runs instead of this one's; `inventory_vars` (from connect()) say how to
+    reach the hosts."""
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, **ANSIBLE_ENV)
         if checkout:
@@ -117,6 +136,11 @@ def run_playbook(playbook, hosts, forks, extra_vars, timeout=3600, checkout=None
         argv = ["ansible-playbook", "-i", str(inventory), "--forks", str(forks), f"netpath.mtu.{playbook}"]
         for name, value in extra_vars.items():
             argv += ["-e", f"{name}={value}"]
+        machine_before, hosts_before = busy_cpu_seconds()
         started = time.monotonic()
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
-        return proc, time.monotonic() - started
+        wall = time.monotonic() - started
+        machine_after, hosts_after = busy_cpu_seconds()
+        controller_cpu = (machine_after - machine_before - (hosts_after - hosts_before)
+                          if hosts_before is not None and hosts_after is not None else None)
+        return proc, wall, controller_cpu

@@ -38,14 +38,15 @@ TARGETS = {"audit": 0.4, "fixing": 2.0, "nothing to do": 0.5}
 
 
 def remediate(hosts, forks, report_dir, checkout=None, inventory_vars=None):
-    """Remediate `hosts`: (the playbook's process, wall seconds, remediation.json, changed on the hosts)."""
-    proc, wall = run_playbook("remediate", hosts, forks, {"netpath_remediate_report_dir": report_dir,
+    """Remediate `hosts`: (the playbook's process, wall seconds, remediation.json, changed on the hosts,
+    the controller's CPU seconds or None)."""
+    proc, wall, controller_cpu = run_playbook("remediate", hosts, forks, {"netpath_remediate_report_dir": report_dir,
                                                            "wireguard_mtu_verify_peer": HUB_TUNNEL_ADDRESS},
                               timeout=3600, checkout=checkout, inventory_vars=inventory_vars)
     summary_file = Path(report_dir) / "remediation.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {"hosts": {}}
     changed = sum(int(n) for n in re.findall(r"^sc-\d+ +: ok=\d+ +changed=(\d+)", proc.stdout, re.M))
-    return proc, wall, summary, changed
+    return proc, wall, summary, changed, controller_cpu
 
 
 def break_tunnels(hosts):
@@ -59,22 +60,31 @@ def break_tunnels(hosts):
 
 
 def one_round(hosts, forks, checkout, inventory_vars):
-    """Audit, remediate, remediate again: ({run: wall seconds}, ok, what went wrong)."""
+    """Audit, remediate, remediate again: ({run: wall seconds}, {run: the controller's CPU seconds or
+    None}, ok, what went wrong)."""
     break_tunnels(hosts)
     with tempfile.TemporaryDirectory() as tmp:
-        audited, audit_wall, report = audit(hosts, f"{tmp}/audit", forks, checkout, inventory_vars)
+        audited, audit_wall, report, audit_cpu = audit(hosts, f"{tmp}/audit", forks, checkout, inventory_vars)
         found = sum([f["id"] for f in h.get("findings") or []] == EXPECTED_FINDINGS
                     for h in report.get("hosts", {}).values())
-        fixing, fixing_wall, summary, _ = remediate(hosts, forks, f"{tmp}/fixing", checkout, inventory_vars)
+        fixing, fixing_wall, summary, _, fixing_cpu = remediate(hosts, forks, f"{tmp}/fixing", checkout, inventory_vars)
         fixed = sum(h.get("fixed") == EXPECTED_FIX for h in summary["hosts"].values())
-        again, again_wall, _, changed = remediate(hosts, forks, f"{tmp}/again", checkout, inventory_vars)
+        again, again_wall, _, changed, again_cpu = remediate(hosts, forks, f"{tmp}/again", checkout, inventory_vars)
     problems = [f"{what}: rc {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-1000:]}"
                 for what, proc in (("audit", audited), ("remediate", fixing), ("remediate again", again))
                 if proc.returncode != 0]
     if found != len(hosts) or fixed != len(hosts) or changed:
         problems.append(f"found on {found}, fixed {fixed} of {len(hosts)} hosts; the second run changed {changed}")
     walls = {"audit": audit_wall, "fixing": fixing_wall, "nothing to do": again_wall}
-    return walls, not problems, problems
+    cpus = {"audit": audit_cpu, "fixing": fixing_cpu, "nothing to do": again_cpu}
+    return walls, cpus, not problems, problems
+
+
+def per_host(walls, cpus, size):
+    """A round's runs in words: wall seconds per host, and the controller's CPU seconds per host."""
+    return ", ".join(f"{run} {wall / size:.2f} s/host"
+                     + (f" ({cpus[run] / size:.2f} s of controller CPU)" if cpus[run] is not None else "")
+                     for run, wall in walls.items())
 
 
 def main():
@@ -96,33 +106,40 @@ def main():
         reach = connect(spokes, args.connection, keys.name)
         for size in sorted(args.sizes):
             walls = {name: {run: [] for run in TARGETS} for name, _ in variants}
+            cpus = {run: [] for run in TARGETS}
             with paused(spokes[size:]):
                 for round_number in range(args.repeat):
                     # alternate which goes first, so that neither always meets a warmer machine
                     for name, checkout in variants if round_number % 2 == 0 else variants[::-1]:
-                        round_walls, good, problems = one_round(spokes[:size], args.forks, checkout, reach)
+                        round_walls, round_cpus, good, problems = one_round(spokes[:size], args.forks, checkout,
+                                                                            reach)
                         for run, wall in round_walls.items():
                             walls[name][run].append(wall)
+                            if name == "this":
+                                cpus[run].append(round_cpus[run])
                         print(f"{size} hosts, round {round_number + 1}, {name}: "
-                              + ", ".join(f"{run} {wall / size:.2f} s/host" for run, wall in round_walls.items()),
-                              flush=True)
+                              + per_host(round_walls, round_cpus, size), flush=True)
                         for problem in problems:
                             print(problem)
                         ok &= good
             medians[size] = {name: {run: statistics.median(w) / size for run, w in runs.items()}
                              for name, runs in walls.items()}
+            medians[size]["controller CPU"] = {run: statistics.median(c) / size if None not in c else None
+                                               for run, c in cpus.items()}
     finally:
         take_down([topo])
         keys.cleanup()
     print(f"\nlab bring-up: {len(spokes) + 1} hosts in {bring_up_seconds:.0f} s, {memory:.0f} MiB in its containers; "
           f"reached by {args.connection}, {args.forks} forks, medians of {args.repeat}\n")
-    print("| hosts | run | per host (s) | baseline per host (s) | target (s) | within |")
-    print("|---|---|---|---|---|---|")
+    print("| hosts | run | per host (s) | controller CPU per host (s) | baseline per host (s) | target (s) | within |")
+    print("|---|---|---|---|---|---|---|")
     for size, by_name in medians.items():
         for run, target in TARGETS.items():
-            mine = by_name["this"][run]
+            mine, cpu = by_name["this"][run], by_name["controller CPU"][run]
             before = f"{by_name['baseline'][run]:.2f}" if "baseline" in by_name else "-"
-            print(f"| {size} | {run} | {mine:.2f} | {before} | {target} | {'yes' if mine <= target else 'NO'} |")
+            controller = f"{cpu:.2f}" if cpu is not None else "-"
+            print(f"| {size} | {run} | {mine:.3f} | {controller} | {before} | {target} "
+                  f"| {'yes' if mine <= target else 'NO'} |")
     if len(medians) > 1:
         smallest, largest = min(medians), max(medians)
         print(f"\nper host at {largest} hosts / at {smallest}: " + ", ".join(
