@@ -106,18 +106,11 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netpath.mtu.plugins.module_utils import findings as rules
-from ansible_collections.netpath.mtu.plugins.module_utils import schema
+from ansible_collections.netpath.mtu.plugins.module_utils.audit_results import checked_findings
 
 
 def findings(facts, probes=None, host=None, load_test=None):
-    schema.check(facts, schema.FACTS, "facts", AnsibleFilterError, "findings")
-    schema.check(probes, schema.PROBES_OR_NONE, "probes", AnsibleFilterError, "findings")
-    schema.check(host, schema.HOST, "host", AnsibleFilterError, "findings")
-    if load_test is not None and not isinstance(load_test, dict):
-        raise AnsibleFilterError("findings: load_test must be a netpath.mtu.load_probe result (a dict), not %s"
-                                 % type(load_test).__name__)
-    return rules.evaluate(facts, probes, host, load_test)
+    return checked_findings(facts, probes, host, load_test, error=AnsibleFilterError)
 
 
 class FilterModule:
