@@ -10,7 +10,7 @@ author:
 extends_documentation_fragment:
   - netpath.mtu.hostvars
 short_description: Which hosts of a remediate run stop, fix, need their distribution or move flannel
-positional: _input, hostvars
+positional: _input, hostvars, plans
 description:
   - Reads once each host's plan (C(netpath_remediation), set by the C(netpath.mtu.remediate) playbook
     from P(netpath.mtu.remediation_plan#filter)), C(ansible_facts.os_family) and the k3s service of
@@ -25,6 +25,13 @@ options:
     type: list
     elements: str
     required: true
+  plans:
+    description:
+      - The plans of the run, as P(netpath.mtu.remediation_plans#filter) returns them; each host's plan
+        and k3s service are then read from them instead of its C(netpath_remediation) and
+        C(netpath_facts_before). A host without one has no plan.
+    type: dict
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -83,9 +90,16 @@ def _get(mapping, *keys):
     return mapping
 
 
-def remediation_hosts(hosts, hostvars):
+def remediation_hosts(hosts, hostvars, plans=None):
+    if plans is not None and not isinstance(plans, Mapping):
+        raise AnsibleFilterError("remediation_hosts: plans must be the remediation_plans of the run (a dict)")
     read = []
     for name, host_vars in each_host("remediation_hosts", hosts, hostvars):
+        if plans is not None:
+            entry = plans.get(name) or {}
+            read.append({"name": name, "plan": entry.get("plan"), "k3s_service": entry.get("k3s_service"),
+                         "os_family": _get(host_vars, "ansible_facts", "os_family")})
+            continue
         plan = host_vars.get("netpath_remediation")
         if plan is not None and not isinstance(plan, Mapping):
             raise AnsibleFilterError("remediation_hosts: %s: netpath_remediation is not a plan (a dict), got %r"

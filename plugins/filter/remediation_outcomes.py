@@ -10,7 +10,7 @@ author:
 extends_documentation_fragment:
   - netpath.mtu.hostvars
 short_description: Each host's outcome of a remediate run, the hosts of remediation.json
-positional: _input, hostvars, check_mode
+positional: _input, hostvars, check_mode, plans
 description:
   - Reads once each host's plan (C(netpath_remediation)), the link MTUs it persisted
     (C(netpath_link_persisted)), and, after real fixes, why the audit after them failed
@@ -30,6 +30,12 @@ options:
     description: Whether the run was in check mode (nothing fixed; C(would_fix) and C(would_persist) instead).
     type: bool
     default: false
+  plans:
+    description:
+      - The plans of the run, as P(netpath.mtu.remediation_plans#filter) returns them; each host's plan is
+        then read from them instead of its C(netpath_remediation).
+    type: dict
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -89,14 +95,19 @@ _value:
       still_found: []
 """
 
+from collections.abc import Mapping
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netpath.mtu.plugins.module_utils import remediation_outcome
 from ansible_collections.netpath.mtu.plugins.plugin_utils.filter_errors import each_host
 
 
-def remediation_outcomes(hosts, hostvars, check_mode=False):
-    read = [{"name": name, "plan": host_vars.get("netpath_remediation"),
+def remediation_outcomes(hosts, hostvars, check_mode=False, plans=None):
+    if plans is not None and not isinstance(plans, Mapping):
+        raise AnsibleFilterError("remediation_outcomes: plans must be the remediation_plans of the run (a dict)")
+    read = [{"name": name, "plan": ((plans.get(name) or {}).get("plan") if plans is not None
+                                    else host_vars.get("netpath_remediation")),
              "persisted": host_vars.get("netpath_link_persisted"), "audit_error": host_vars.get("netpath_audit_error"),
              "findings": host_vars.get("netpath_findings")}
             for name, host_vars in each_host("remediation_outcomes", hosts, hostvars)]

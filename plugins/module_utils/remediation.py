@@ -394,3 +394,18 @@ def hosts_by_need(hosts):
         "flannel": [host["name"] for host in flannel if host.get("k3s_service") != "k3s-agent"]
         + [host["name"] for host in flannel if host.get("k3s_service") == "k3s-agent"],
     }
+
+
+# --- a plan in words ----------------------------------------------------------------------------
+
+
+def plan_view(host_plan, check_mode=False):
+    """One host's plan in words, as remediate prints it for every host before the first change."""
+    fixes = ["%s with %s" % (", ".join(ids), kind) for kind, ids in host_plan["covers"].items()]
+    return {
+        ("would fix" if check_mode else "fixes"): fixes or ["nothing"],
+        ("side effects it would have" if check_mode else "side effects"): host_plan["side_effects"] or ["none"],
+        "needs a human": ["%s: %s" % (item["finding"], item["what"]) for item in host_plan["manual"]],
+        "left out": host_plan["left"],
+    }
+
