@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from labhosts import CONNECTIONS, bring_up, connect, paused, run_playbook, take_down
+from labhosts import CONNECTIONS, bring_up, connect, paused, run_playbook, take_down, wake_tunnels
 
 from netpath_lab import model
 
 HUB = "sc-hub"
+HUB_TUNNEL_ADDRESS = "10.101.0.1"
 
 
 def star(size, link_mtu=1500):
@@ -105,6 +106,7 @@ def main():
         for size in sorted(args.sizes):
             walls, cpus, baseline_walls = [], [], []
             with paused(spokes[size:]):
+                wake_tunnels(spokes[:size], HUB_TUNNEL_ADDRESS)
                 for _ in range(args.repeat):
                     if args.baseline:
                         with tempfile.TemporaryDirectory() as tmp:

@@ -94,6 +94,16 @@ def paused(hosts):
             subprocess.run(["docker", "unpause", *hosts], check=True, capture_output=True, timeout=120)
 
 
+def wake_tunnels(hosts, address):
+    """Ping `address` across each host's tunnel, so that a tunnel frozen with its host (paused()) has
+    a fresh handshake before it is audited: a handshake older than five minutes is a finding of its
+    own (wireguard_stale_handshake), and a size's first round would meet it on the hosts that the
+    smaller sizes left paused."""
+    for start in range(0, len(hosts), 20):
+        on_each(hosts[start:start + 20], ["ping", "-q", "-n", "-c", "3", "-i", "0.2", "-W", "2", address],
+                f"reach {address} across the tunnel")
+
+
 def collections_path(checkout, tmp):
     """An ANSIBLE_COLLECTIONS_PATH under `tmp` in which `checkout` (another clone or worktree of this
     repository, say main's) is the collection netpath.mtu."""

@@ -26,10 +26,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from audit import audit, bring_up_star
-from labhosts import CONNECTIONS, connect, on_each, paused, run_playbook, take_down
+from audit import HUB_TUNNEL_ADDRESS, audit, bring_up_star
+from labhosts import CONNECTIONS, connect, on_each, paused, run_playbook, take_down, wake_tunnels
 
-HUB_TUNNEL_ADDRESS = "10.101.0.1"
 EXPECTED_FINDINGS = ["mtu_exceeds_underlay"]
 EXPECTED_FIX = ["mtu_exceeds_underlay@wg0"]
 TUNNEL_MTU = 1420
@@ -108,6 +107,7 @@ def main():
             walls = {name: {run: [] for run in TARGETS} for name, _ in variants}
             cpus = {run: [] for run in TARGETS}
             with paused(spokes[size:]):
+                wake_tunnels(spokes[:size], HUB_TUNNEL_ADDRESS)
                 for round_number in range(args.repeat):
                     # alternate which goes first, so that neither always meets a warmer machine
                     for name, checkout in variants if round_number % 2 == 0 else variants[::-1]:
