@@ -408,4 +408,3 @@ def plan_view(host_plan, check_mode=False):
         "needs a human": ["%s: %s" % (item["finding"], item["what"]) for item in host_plan["manual"]],
         "left out": host_plan["left"],
     }
-
